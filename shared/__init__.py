@@ -1,0 +1,1 @@
+"""Common code of every xunjian service: event contracts, topology, settings, logging, database, clock."""

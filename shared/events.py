@@ -1,0 +1,346 @@
+"""The event contracts: every message on NATS is one of these pydantic models.
+
+Each event carries an ``event_id`` (also sent as the ``Nats-Msg-Id`` header, so JetStream drops duplicate
+publishes), its type and schema version, ``occurred_at`` and the ``correlation_id`` of the probe round it belongs
+to. Ids are derived from natural keys wherever one exists, so a retried step produces the same id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+
+def natural_id(*parts: object) -> str:
+    """A stable id from a natural key: the same parts always give the same id."""
+    raw = "\x1f".join(p.isoformat() if isinstance(p, datetime | date) else str(p) for p in parts)
+    return hashlib.sha256(raw.encode()).hexdigest()[:32]
+
+
+class Event(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    subject_prefix: ClassVar[str]
+
+    event_id: str = Field(min_length=8, max_length=64)
+    schema_version: int = 1
+    occurred_at: AwareDatetime
+    correlation_id: str = Field(default="", max_length=128)
+
+    def subject(self) -> str:
+        return self.subject_prefix
+
+
+# --- registry ---------------------------------------------------------------------------------------------------
+
+
+class TargetType(StrEnum):
+    website = "website"
+    column = "column"
+    account = "account"
+
+
+class TargetStatus(StrEnum):
+    running = "running"  # 运行
+    suspended = "suspended"  # 临时关停
+    closed = "closed"  # 关停 / 已注销
+
+
+class Unit(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    unit_id: str
+    name: str
+    short_name: str = ""
+    county: str = Field(description="县（区）as the notice prints it, e.g. 镇康县; the city's own units use the city")
+    parent_id: str | None = None
+    supervisor_id: str | None = Field(default=None, description="unit that receives escalations")
+    order: int = Field(default=0, description="administrative order, used to sort counties in documents")
+    emails: list[str] = Field(default_factory=list)
+    mobiles: list[str] = Field(default_factory=list)
+
+
+class Target(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    target_id: str
+    type: TargetType
+    name: str
+    url: str
+    unit_id: str
+    county: str
+    site_id: str | None = Field(default=None, description="for a column: the website it belongs to")
+    site_code: str = Field(default="", description="网站标识码")
+    platform: str = Field(default="", description="new media: 微信公众号, 微博, 抖音, …")
+    column_type: str = Field(default="", description="column: 动态要闻, 通知公告, 政策文件, 信息公开专栏, …")
+    update_period_days: int | None = None
+    has_message_board: bool = False
+    status: TargetStatus = TargetStatus.running
+    registered_on: date
+    closed_on: date | None = None
+    closure_required_by: date | None = Field(
+        default=None, description="account announced closure (停更公告) or its unit was abolished: close by this date"
+    )
+    version: int = 1
+
+
+class Period(BaseModel):
+    """A monitoring period: its data-collection window ends at the monitoring point (监测时间点)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    period_id: str = Field(pattern=r"^\d{4}Q[1-4]$")
+    window_start: AwareDatetime
+    monitoring_point: AwareDatetime
+    mode: Literal["census", "spot_check"] = "census"
+
+
+class TargetChanged(Event):
+    subject_prefix = "registry.target.changed"
+    event_type: Literal["registry.target.changed"] = "registry.target.changed"
+    target: Target
+
+
+class UnitChanged(Event):
+    subject_prefix = "registry.unit.changed"
+    event_type: Literal["registry.unit.changed"] = "registry.unit.changed"
+    unit: Unit
+
+
+class PeriodChanged(Event):
+    subject_prefix = "registry.period.changed"
+    event_type: Literal["registry.period.changed"] = "registry.period.changed"
+    period: Period
+
+
+# --- probes and observations ------------------------------------------------------------------------------------
+
+
+class CheckKind(StrEnum):
+    availability = "availability"
+    homepage = "homepage"
+    columns = "columns"
+    newmedia = "newmedia"
+
+
+class ProbeRequested(Event):
+    subject_prefix = "probe.requested"
+    event_type: Literal["probe.requested"] = "probe.requested"
+    target_id: str
+    target_type: TargetType
+    kind: CheckKind
+    url: str
+    scheduled_for: AwareDatetime = Field(description="the instant this probe stands for (virtual in accelerated time)")
+    period_id: str
+    profile: dict[str, str] = Field(default_factory=dict, description="per-site extraction hints")
+
+    def subject(self) -> str:
+        return f"{self.subject_prefix}.{self.kind.value}"
+
+    @staticmethod
+    def id_for(target_id: str, kind: CheckKind, scheduled_for: datetime) -> str:
+        return natural_id("probe", target_id, kind.value, scheduled_for)
+
+
+class Timing(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    ttfb_ms: float | None = None
+    total_ms: float | None = None
+
+
+class AvailabilityFacts(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    kind: Literal["availability"] = "availability"
+    opened: bool = Field(description="the page answered with a success status within the timeout")
+
+
+class DatedItem(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    title: str
+    url: str = ""
+    published_on: date | None = None
+
+
+class PageFacts(BaseModel):
+    """Facts from a homepage or a column page."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    kind: Literal["homepage", "columns"]
+    newest_item_on: date | None = None
+    items: list[DatedItem] = Field(default_factory=list)
+    empty: bool = False
+
+
+class NewMediaFacts(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    kind: Literal["newmedia"] = "newmedia"
+    newest_post_at: AwareDatetime | None = None
+    posts_in_window: int = 0
+    has_interaction: bool | None = None
+    closure_notice_on: date | None = Field(default=None, description="date of a 停更公告 post, if any")
+
+
+Facts = Annotated[AvailabilityFacts | PageFacts | NewMediaFacts, Field(discriminator="kind")]
+
+
+class ObservationRecorded(Event):
+    subject_prefix = "observation.recorded"
+    event_type: Literal["observation.recorded"] = "observation.recorded"
+    request_id: str = Field(description="event_id of the probe request; one request yields one observation")
+    target_id: str
+    target_type: TargetType
+    kind: CheckKind
+    period_id: str
+    url: str
+    observed_at: AwareDatetime
+    status: int | None = Field(default=None, description="HTTP status; None when no response arrived")
+    error: str = Field(default="", description="why the fetch failed: timeout, connection refused, …")
+    timing: Timing = Field(default_factory=Timing)
+    evidence: str = Field(default="", description="content hash of the archived raw response")
+    facts: Facts
+
+    def subject(self) -> str:
+        return f"{self.subject_prefix}.{self.kind.value}"
+
+    @staticmethod
+    def id_for(request_id: str) -> str:
+        return natural_id("observation", request_id)
+
+
+# --- verdicts ---------------------------------------------------------------------------------------------------
+
+
+class Outcome(StrEnum):
+    qualified = "qualified"  # 合格
+    unqualified = "unqualified"  # 不合格
+    insufficient = "insufficient"  # 数据不足: never a silent pass
+
+
+class IndicatorStatus(StrEnum):
+    passed = "pass"
+    failed = "fail"
+    insufficient = "insufficient"
+
+
+class IndicatorResult(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    indicator_id: str = Field(description="W-V2, W-V3, N-V2, …")
+    name: str
+    status: IndicatorStatus
+    veto: bool = True
+    label: str = Field(default="", description="problem label in the notices' wording, e.g. 内容长期不更新")
+    explanation: str = Field(default="", description="what was seen, in Chinese, for the unit to act on")
+    evidence: list[str] = Field(default_factory=list, description="observation ids the result rests on")
+
+
+class Verdict(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    target_id: str
+    target_type: TargetType
+    unit_id: str
+    period_id: str
+    outcome: Outcome
+    indicators: list[IndicatorResult]
+    as_of: AwareDatetime = Field(description="the instant the verdict describes")
+    revision: int = Field(ge=1, description="increases with every stored change of this target's verdict")
+    rule_set: str = "national-2019"
+
+    def problems(self) -> list[str]:
+        return [r.label for r in self.indicators if r.status is IndicatorStatus.failed and r.label]
+
+
+class VerdictChanged(Event):
+    subject_prefix = "verdict.changed"
+    event_type: Literal["verdict.changed"] = "verdict.changed"
+    verdict: Verdict
+    previous_outcome: Outcome | None = None
+
+    @staticmethod
+    def id_for(target_id: str, period_id: str, revision: int) -> str:
+        return natural_id("verdict", target_id, period_id, revision)
+
+
+# --- cases and reports ------------------------------------------------------------------------------------------
+
+
+class CaseOpened(Event):
+    subject_prefix = "case.opened"
+    event_type: Literal["case.opened"] = "case.opened"
+    case_id: str
+    target_id: str
+    unit_id: str
+    period_id: str
+    indicator_id: str
+    problem: str
+    deadline: date
+
+
+class CaseResolved(Event):
+    subject_prefix = "case.resolved"
+    event_type: Literal["case.resolved"] = "case.resolved"
+    case_id: str
+    target_id: str
+    period_id: str
+    indicator_id: str
+
+
+class ReportPublished(Event):
+    subject_prefix = "report.published"
+    event_type: Literal["report.published"] = "report.published"
+    report_id: str
+    period_id: str
+    document_number: str = Field(description="文号, e.g. 临政办字〔2022〕111号")
+    deadline: date = Field(description="rectification reports are due by this date")
+    content_hash: str
+
+
+# --- dead letters -----------------------------------------------------------------------------------------------
+
+
+class DeadLetter(BaseModel):
+    """What could not be processed, with the reason; published on ``dead.<stream>.<consumer>``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    stream: str
+    consumer: str
+    subject: str
+    reason: str
+    deliveries: int
+    failed_at: AwareDatetime
+    headers: dict[str, str] = Field(default_factory=dict)
+    payload: str = Field(description="the original payload, decoded as UTF-8 with replacement")
+    payload_sha256: str
+
+
+EVENT_TYPES: tuple[type[Event], ...] = (
+    TargetChanged,
+    UnitChanged,
+    PeriodChanged,
+    ProbeRequested,
+    ObservationRecorded,
+    VerdictChanged,
+    CaseOpened,
+    CaseResolved,
+    ReportPublished,
+)
+
+
+def as_payload(event: Event) -> dict[str, Any]:
+    return event.model_dump(mode="json")
+
+
+class Inventory(BaseModel):
+    """A whole inventory as imported into the registry: units, targets and monitoring periods."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    units: list[Unit] = Field(default_factory=list)
+    targets: list[Target] = Field(default_factory=list)
+    periods: list[Period] = Field(default_factory=list)

@@ -1,0 +1,27 @@
+"""Settings shared by every service; each service subclasses ``ServiceSettings`` with its own fields."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore", case_sensitive=False)
+
+    nats_url: str = "nats://127.0.0.1:4222"
+    mongodb_uri: str = "mongodb://127.0.0.1:27017/?directConnection=true"
+    # Each service owns one database, named <prefix>_<service>; tests use their own prefix.
+    mongodb_db_prefix: str = "xunjian"
+    http_host: str = "127.0.0.1"
+    http_port: int = 8100
+    log_format: Literal["auto", "console", "json"] = "auto"
+    log_level: str = "INFO"
+    # JetStream redelivery: how many times a message is tried before it goes to DEAD, and the waits in between.
+    max_deliver: int = 5
+    redelivery_backoff_s: tuple[float, ...] = (1.0, 5.0, 30.0, 120.0)
+    ack_wait_s: float = 60.0
+
+    def database_name(self, service: str) -> str:
+        return f"{self.mongodb_db_prefix}_{service}"

@@ -1,0 +1,1 @@
+"""The xunjian command line and the one-machine launcher."""
