@@ -24,7 +24,9 @@ def free_port(preferred: int = 0, host: str = "127.0.0.1") -> int:
     raise RuntimeError("no free port")
 
 
-def wait_tcp(port: int, timeout: float = 30.0, host: str = "127.0.0.1", proc: subprocess.Popen[bytes] | None = None) -> None:
+def wait_tcp(
+    port: int, timeout: float = 30.0, host: str = "127.0.0.1", proc: subprocess.Popen[bytes] | None = None
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
@@ -67,7 +69,9 @@ class Embedded:
 def _spawn(name: str, args: list[str], port: int, log_path: Path) -> Embedded:
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("ab") as log:
-        proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=os.environ.copy())
+        proc = subprocess.Popen(
+            args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=os.environ.copy()
+        )
     try:
         wait_tcp(port, proc=proc)
     except Exception:
@@ -87,8 +91,15 @@ def start_mongo(data_dir: Path, port: int = 0, log_dir: Path | None = None) -> E
     port = port or free_port()
     data_dir.mkdir(parents=True, exist_ok=True)
     args = [
-        bin_path("secantusd-py"), "--host", "127.0.0.1", "--port", str(port),
-        "--storage-path", str(data_dir), "--log-level", "WARNING",
+        bin_path("secantusd-py"),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--storage-path",
+        str(data_dir),
+        "--log-level",
+        "WARNING",
     ]
     return _spawn("mongodb", args, port, (log_dir or data_dir.parent) / "mongodb.log")
 
