@@ -1,0 +1,288 @@
+"""Every MongoDB query of the evaluator.
+
+Collections:
+- ``observations``: append-only, one document per observation event (``_id`` = event_id, unique).
+- ``availability_daily``: visits and failed visits per (target, period, Beijing date), what W-V2 reads.
+- ``latest_facts``: the newest fetched page or feed per (target, period, kind), replaced only by a newer one.
+- ``targets``, ``periods``: projections of the registry's events, kept at their newest version.
+- ``verdicts``: one per (target, period): the current verdict, its revision, the history of changes, and
+  ``pending``, the outbox of a ``verdict.changed`` event not yet confirmed published.
+
+Counters stay exact under redelivery and crashes because one transaction inserts the observations that are new and
+increments the counters for exactly those: a redelivered observation is found already inserted and counts nothing;
+a crash before the commit leaves neither the observation nor its increment, so the redelivery counts it once.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from pymongo import ASCENDING, AsyncMongoClient, IndexModel, ReplaceOne, UpdateOne
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from shared.db import Indexes
+from shared.events import Period, Target
+
+from .recording import Latest, ObservationWrite
+from .rules import DayCount
+
+Doc = dict[str, Any]
+Pair = tuple[str, str]  # (target_id, period_id)
+
+OBSERVATIONS = "observations"
+DAILY = "availability_daily"
+LATEST = "latest_facts"
+TARGETS = "targets"
+PERIODS = "periods"
+VERDICTS = "verdicts"
+
+INDEXES: list[Indexes] = [
+    Indexes(
+        OBSERVATIONS,
+        (
+            IndexModel([("event_id", ASCENDING)], unique=True),
+            IndexModel([("correlation_id", ASCENDING)]),
+            IndexModel([("target_id", ASCENDING), ("period_id", ASCENDING), ("observed_at", ASCENDING)]),
+        ),
+    ),
+    Indexes(DAILY, (IndexModel([("target_id", ASCENDING), ("period_id", ASCENDING), ("day", ASCENDING)], unique=True),)),
+    Indexes(LATEST, (IndexModel([("target_id", ASCENDING), ("period_id", ASCENDING), ("kind", ASCENDING)], unique=True),)),
+    Indexes(VERDICTS, (IndexModel([("target_id", ASCENDING), ("period_id", ASCENDING)], unique=True),)),
+]
+
+
+def pair_key(target_id: str, period_id: str) -> str:
+    return f"{target_id}|{period_id}"
+
+
+@dataclass(frozen=True)
+class StoredVerdict:
+    key: str
+    revision: int
+    outcome: str
+    vetoes: frozenset[tuple[str, str]]
+    verdict: Doc  # the Verdict as JSON
+    history: list[Doc]
+    pending: Doc | None  # the VerdictChanged event as JSON, until its publication is confirmed
+
+    @classmethod
+    def from_doc(cls, doc: Doc) -> StoredVerdict:
+        return cls(
+            key=doc["_id"],
+            revision=doc["revision"],
+            outcome=doc["outcome"],
+            vetoes=frozenset((v[0], v[1]) for v in doc["vetoes"]),
+            verdict=doc["verdict"],
+            history=list(doc.get("history", [])),
+            pending=doc.get("pending"),
+        )
+
+    def to_doc(self) -> Doc:
+        target_id, period_id = self.verdict["target_id"], self.verdict["period_id"]
+        return {
+            "_id": self.key,
+            "target_id": target_id,
+            "period_id": period_id,
+            "revision": self.revision,
+            "outcome": self.outcome,
+            "vetoes": sorted([list(v) for v in self.vetoes]),
+            "verdict": self.verdict,
+            "history": self.history,
+            "pending": self.pending,
+        }
+
+
+class EvaluatorRepository:
+    def __init__(self, client: AsyncMongoClient[Doc], db: AsyncDatabase[Doc]) -> None:
+        self._client = client
+        self._db = db
+
+    # --- observations and the counters derived from them ------------------------------------------------------
+
+    async def record(self, writes: Sequence[ObservationWrite]) -> set[str]:
+        """Insert the observations not seen before and apply their contributions, in one transaction.
+
+        Returns the ids that were new. ``with_transaction`` retries the whole callback on a transient error
+        (a write conflict with another evaluator), so the callback recomputes everything it decides.
+        """
+        new_ids: set[str] = set()
+
+        async def body(session: AsyncClientSession) -> None:
+            new_ids.clear()
+            fresh = await self._unseen(writes, session)
+            if not fresh:
+                return
+            await self._db[OBSERVATIONS].insert_many([_observation_doc(w) for w in fresh], session=session)
+            await self._count_visits(fresh, session)
+            await self._keep_latest([w.latest for w in fresh if w.latest is not None], session)
+            new_ids.update(w.event.event_id for w in fresh)
+
+        async with self._client.start_session() as session:
+            await session.with_transaction(body)
+        return new_ids
+
+    async def _unseen(self, writes: Sequence[ObservationWrite], session: AsyncClientSession) -> list[ObservationWrite]:
+        ids = [w.event.event_id for w in writes]
+        cursor = self._db[OBSERVATIONS].find({"_id": {"$in": ids}}, {"_id": 1}, session=session)
+        seen = {doc["_id"] async for doc in cursor}
+        fresh: list[ObservationWrite] = []
+        for w in writes:  # a batch may hold the same event twice (redelivered while the batch was filling)
+            if w.event.event_id not in seen:
+                seen.add(w.event.event_id)
+                fresh.append(w)
+        return fresh
+
+    async def _count_visits(self, fresh: Sequence[ObservationWrite], session: AsyncClientSession) -> None:
+        counts: dict[tuple[str, str, date], list[int]] = defaultdict(lambda: [0, 0])
+        for w in fresh:
+            if w.visit is not None:
+                slot = counts[(w.visit.target_id, w.visit.period_id, w.visit.day)]
+                slot[0] += 1
+                slot[1] += int(w.visit.failed)
+        ops = [
+            UpdateOne(
+                {"target_id": t, "period_id": p, "day": d.isoformat()},
+                {"$inc": {"visits": v, "failures": f}},
+                upsert=True,
+            )
+            for (t, p, d), (v, f) in counts.items()
+        ]
+        if ops:
+            await self._db[DAILY].bulk_write(ops, ordered=False, session=session)
+
+    async def _keep_latest(self, candidates: Sequence[Latest], session: AsyncClientSession) -> None:
+        newest: dict[str, Latest] = {}
+        for c in candidates:
+            key = f"{c.target_id}|{c.period_id}|{c.kind}"
+            if key not in newest or c.observed_at > newest[key].observed_at:
+                newest[key] = c
+        if not newest:
+            return
+        cursor = self._db[LATEST].find({"_id": {"$in": list(newest)}}, {"observed_at": 1}, session=session)
+        stored = {doc["_id"]: doc["observed_at"] async for doc in cursor}
+        ops = [
+            ReplaceOne({"_id": key}, _latest_doc(key, c), upsert=True)
+            for key, c in newest.items()
+            if key not in stored or c.observed_at > stored[key]
+        ]
+        if ops:
+            await self._db[LATEST].bulk_write(ops, ordered=False, session=session)
+
+    async def count_round(self, correlation_id: str) -> int:
+        return await self._db[OBSERVATIONS].count_documents({"correlation_id": correlation_id})
+
+    # --- what the rules read ------------------------------------------------------------------------------------
+
+    async def daily_counts(self, pairs: Iterable[Pair]) -> dict[Pair, dict[date, DayCount]]:
+        found: dict[Pair, dict[date, DayCount]] = defaultdict(dict)
+        for period_id, target_ids in _by_period(pairs).items():
+            query = {"period_id": period_id, "target_id": {"$in": target_ids}}
+            async for doc in self._db[DAILY].find(query, {"_id": 0}):
+                day = date.fromisoformat(doc["day"])
+                found[(doc["target_id"], period_id)][day] = DayCount(doc["visits"], doc["failures"])
+        return found
+
+    async def latest_facts(self, pairs: Iterable[Pair]) -> dict[tuple[str, str, str], Latest]:
+        found: dict[tuple[str, str, str], Latest] = {}
+        for period_id, target_ids in _by_period(pairs).items():
+            async for doc in self._db[LATEST].find({"period_id": period_id, "target_id": {"$in": target_ids}}):
+                latest = Latest(
+                    doc["target_id"], period_id, doc["kind"], doc["observed_at"], doc["observation_id"], doc["facts"]
+                )
+                found[(latest.target_id, period_id, latest.kind)] = latest
+        return found
+
+    # --- registry projections -----------------------------------------------------------------------------------
+
+    async def upsert_target(self, target: Target) -> bool:
+        """Store the target unless a newer version is stored already; True when it was stored."""
+        doc = target.model_dump(mode="json")
+        return await self._upsert_newer(TARGETS, target.target_id, "version", target.version, doc)
+
+    async def upsert_period(self, period: Period, changed_at: datetime) -> bool:
+        # A period has no version of its own: the registry event's time orders its changes.
+        doc = {**period.model_dump(mode="json"), "changed_at": changed_at}
+        return await self._upsert_newer(PERIODS, period.period_id, "changed_at", changed_at, doc)
+
+    async def _upsert_newer(self, collection: str, key: str, field: str, value: Any, doc: Doc) -> bool:
+        try:
+            result = await self._db[collection].update_one(
+                {"_id": key, field: {"$lte": value}}, {"$set": doc}, upsert=True
+            )
+        except DuplicateKeyError:
+            return False  # a newer version is stored: the filter missed and the upsert collided with it
+        return result.matched_count > 0 or result.upserted_id is not None
+
+    async def targets(self, target_ids: Iterable[str]) -> dict[str, Target]:
+        cursor = self._db[TARGETS].find({"_id": {"$in": list(set(target_ids))}}, {"_id": 0})
+        return {doc["target_id"]: Target.model_validate(doc) async for doc in cursor}
+
+    async def periods(self, period_ids: Iterable[str]) -> dict[str, Period]:
+        cursor = self._db[PERIODS].find({"_id": {"$in": list(set(period_ids))}}, {"_id": 0, "changed_at": 0})
+        return {doc["period_id"]: Period.model_validate(doc) async for doc in cursor}
+
+    # --- verdicts and their outbox ------------------------------------------------------------------------------
+
+    async def verdicts(self, pairs: Iterable[Pair]) -> dict[str, StoredVerdict]:
+        keys = [pair_key(t, p) for t, p in set(pairs)]
+        return {doc["_id"]: StoredVerdict.from_doc(doc) async for doc in self._db[VERDICTS].find({"_id": {"$in": keys}})}
+
+    async def save_verdicts(self, changes: Sequence[tuple[StoredVerdict, int]]) -> None:
+        """Write each verdict if its stored revision is still the one it was computed from.
+
+        A concurrent writer that moved the revision makes the upsert collide on ``_id``: the batch fails and is
+        retried with fresh reads, instead of overwriting a newer verdict.
+        """
+        ops = [ReplaceOne({"_id": v.key, "revision": read_revision}, v.to_doc(), upsert=True) for v, read_revision in changes]
+        if ops:
+            await self._db[VERDICTS].bulk_write(ops, ordered=False)
+
+    async def clear_pending(self, key: str, event_id: str) -> None:
+        await self._db[VERDICTS].update_one({"_id": key, "pending.event_id": event_id}, {"$set": {"pending": None}})
+
+    async def pending(self) -> list[StoredVerdict]:
+        cursor = self._db[VERDICTS].find({"pending": {"$ne": None}})
+        return [StoredVerdict.from_doc(doc) async for doc in cursor]
+
+    async def verdicts_for_period(self, period_id: str) -> list[Doc]:
+        cursor = self._db[VERDICTS].find({"period_id": period_id}, {"verdict": 1}).sort("_id", ASCENDING)
+        return [doc["verdict"] async for doc in cursor]
+
+
+def _by_period(pairs: Iterable[Pair]) -> dict[str, list[str]]:
+    grouped: dict[str, set[str]] = defaultdict(set)
+    for target_id, period_id in pairs:
+        grouped[period_id].add(target_id)
+    return {p: sorted(ts) for p, ts in grouped.items()}
+
+
+def _observation_doc(write: ObservationWrite) -> Doc:
+    event = write.event
+    return {
+        "_id": event.event_id,
+        "event_id": event.event_id,
+        "correlation_id": event.correlation_id,
+        "target_id": event.target_id,
+        "period_id": event.period_id,
+        "kind": event.kind.value,
+        "observed_at": event.observed_at,
+        "event": event.model_dump(mode="json"),
+    }
+
+
+def _latest_doc(key: str, latest: Latest) -> Doc:
+    return {
+        "_id": key,
+        "target_id": latest.target_id,
+        "period_id": latest.period_id,
+        "kind": latest.kind,
+        "observed_at": latest.observed_at,
+        "observation_id": latest.observation_id,
+        "facts": latest.facts,
+    }

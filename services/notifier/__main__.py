@@ -1,0 +1,5 @@
+from services.notifier.app import SPEC
+from services.notifier.settings import NotifierSettings
+from shared.runtime import serve
+
+serve(SPEC, NotifierSettings())

@@ -1,0 +1,179 @@
+"""Every MongoDB query of the notifier: registry projections, cases with their event outbox, the deliveries outbox."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+from pymongo import ASCENDING, IndexModel, ReturnDocument
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from services.notifier.models import Case, CaseStatus, Delivery, DeliveryStatus
+from shared.db import Indexes
+from shared.events import Event, Period, Target, Unit, natural_id
+
+Doc = dict[str, Any]
+
+INDEXES: list[Indexes] = [
+    Indexes("cases", (IndexModel([("period_id", ASCENDING), ("status", ASCENDING)]), IndexModel("target_id"))),
+    Indexes(
+        "deliveries",
+        (
+            # The outbox key: one message per case step, recipient and channel, ever.
+            IndexModel(
+                [("case_id", ASCENDING), ("step", ASCENDING), ("recipient", ASCENDING), ("channel", ASCENDING)],
+                unique=True,
+                name="delivery_key",
+            ),
+            IndexModel("status"),
+        ),
+    ),
+]
+
+
+def _doc(model: BaseModel) -> Doc:
+    """JSON-safe fields (dates as ISO strings, enums as values) but datetimes kept as BSON dates."""
+    data = model.model_dump(mode="json")
+    for name, value in model:
+        if isinstance(value, datetime):
+            data[name] = value
+    return data
+
+
+class NotifierRepository:
+    def __init__(self, db: AsyncDatabase[Doc]) -> None:
+        self._units = db["units"]
+        self._targets = db["targets"]
+        self._periods = db["periods"]
+        self._progress = db["verdict_progress"]
+        self._cases = db["cases"]
+        self._deliveries = db["deliveries"]
+
+    # --- registry projections: newest wins, an older redelivery changes nothing ------------------------------
+
+    async def _replace_if_newer(self, coll: Any, key: str, order: Doc, body: Doc) -> None:
+        newer = {f: {"$lte": v} for f, v in order.items()}
+        try:
+            await coll.update_one({"_id": key, **newer}, {"$set": {**order, **body}}, upsert=True)
+        except DuplicateKeyError:
+            pass  # the stored copy is newer: the upsert's insert collided with it
+
+    async def save_unit(self, unit: Unit, occurred_at: datetime) -> None:
+        await self._replace_if_newer(self._units, unit.unit_id, {"occurred_at": occurred_at}, {"unit": _doc(unit)})
+
+    async def save_target(self, target: Target, occurred_at: datetime) -> None:
+        order = {"version": target.version, "occurred_at": occurred_at}
+        await self._replace_if_newer(self._targets, target.target_id, order, {"target": _doc(target)})
+
+    async def save_period(self, period: Period, occurred_at: datetime) -> None:
+        body = {"period": _doc(period)}
+        await self._replace_if_newer(self._periods, period.period_id, {"occurred_at": occurred_at}, body)
+
+    async def unit(self, unit_id: str) -> Unit | None:
+        doc = await self._units.find_one({"_id": unit_id})
+        return Unit.model_validate(doc["unit"]) if doc else None
+
+    async def target(self, target_id: str) -> Target | None:
+        doc = await self._targets.find_one({"_id": target_id})
+        return Target.model_validate(doc["target"]) if doc else None
+
+    # --- verdict progress: the newest revision applied per target and period ----------------------------------
+
+    async def applied_revision(self, target_id: str, period_id: str) -> int:
+        doc = await self._progress.find_one({"_id": natural_id(target_id, period_id)})
+        return int(doc["revision"]) if doc else 0
+
+    async def mark_applied(self, target_id: str, period_id: str, revision: int) -> None:
+        key = natural_id(target_id, period_id)
+        body = {"target_id": target_id, "period_id": period_id}
+        await self._replace_if_newer(self._progress, key, {"revision": revision}, body)
+
+    # --- cases, each with the events still to publish (its outbox) --------------------------------------------
+
+    async def case(self, case_id: str) -> Case | None:
+        doc = await self._cases.find_one({"_id": case_id})
+        return Case.model_validate(doc) if doc else None
+
+    async def insert_case(self, case: Case, event: Event) -> bool:
+        doc = {"_id": case.case_id, **_doc(case), "outbox": [event.model_dump(mode="json")]}
+        try:
+            await self._cases.insert_one(doc)
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def replace_case(self, before: Case, after: Case, event: Event) -> bool:
+        """Move a case from the state it was read in to the next; False if someone moved it first."""
+        result = await self._cases.update_one(
+            {"_id": before.case_id, "status": before.status.value, "round": before.round},
+            {"$set": _doc(after), "$push": {"outbox": event.model_dump(mode="json")}},
+        )
+        return result.modified_count == 1
+
+    async def outbox(self, target_id: str | None = None, period_id: str | None = None) -> list[tuple[str, Doc]]:
+        query: Doc = {"outbox": {"$ne": []}}
+        if target_id is not None:
+            query |= {"target_id": target_id, "period_id": period_id}
+        pending: list[tuple[str, Doc]] = []
+        async for doc in self._cases.find(query, {"outbox": 1}):
+            pending.extend((doc["_id"], event) for event in doc.get("outbox", []))
+        return pending
+
+    async def clear_outbox(self, case_id: str, event_id: str) -> None:
+        await self._cases.update_one({"_id": case_id}, {"$pull": {"outbox": {"event_id": event_id}}})
+
+    async def cases(self, period_id: str | None = None) -> list[Case]:
+        query = {"period_id": period_id} if period_id else {}
+        return [Case.model_validate(d) async for d in self._cases.find(query).sort("_id", ASCENDING)]
+
+    # --- deliveries outbox -------------------------------------------------------------------------------------
+
+    async def claim_delivery(self, delivery: Delivery) -> DeliveryStatus | None:
+        """Record the row as "sending" before the send. None: claimed, go ahead; else the status already there.
+
+        A row left "retrying" (nothing was accepted last time) is claimed again; any other row is not.
+        """
+        try:
+            await self._deliveries.insert_one({"_id": delivery.delivery_id, **_doc(delivery)})
+        except DuplicateKeyError:
+            pass
+        else:
+            return None
+        doc = await self._deliveries.find_one_and_update(
+            {"_id": delivery.delivery_id, "status": DeliveryStatus.retrying.value},
+            {"$set": {"status": DeliveryStatus.sending.value, "updated_at": delivery.updated_at}, "$inc": {"attempts": 1}},
+            return_document=ReturnDocument.AFTER,
+        )
+        if doc is not None:
+            return None
+        existing = await self._deliveries.find_one({"_id": delivery.delivery_id}, {"status": 1})
+        return DeliveryStatus(existing["status"]) if existing else DeliveryStatus.sending
+
+    async def insert_delivery(self, delivery: Delivery) -> None:
+        """A row that is final at once (no_recipient); a duplicate is the same row."""
+        try:
+            await self._deliveries.insert_one({"_id": delivery.delivery_id, **_doc(delivery)})
+        except DuplicateKeyError:
+            pass
+
+    async def settle_delivery(
+        self, delivery_id: str, expected: DeliveryStatus, status: DeliveryStatus, at: datetime, **fields: Any
+    ) -> bool:
+        """Move a row from ``expected`` to ``status``; False if it was not in ``expected``."""
+        result = await self._deliveries.update_one(
+            {"_id": delivery_id, "status": expected.value},
+            {"$set": {"status": status.value, "updated_at": at, **fields}},
+        )
+        return result.modified_count == 1
+
+    async def deliveries(self, status: DeliveryStatus | None = None, case_id: str | None = None) -> list[Delivery]:
+        query: Doc = {}
+        if status is not None:
+            query["status"] = status.value
+        if case_id is not None:
+            query["case_id"] = case_id
+        cursor = self._deliveries.find(query).sort("created_at", ASCENDING)
+        return [Delivery.model_validate(d) async for d in cursor]
+

@@ -1,0 +1,40 @@
+"""NATS entry points: registry projections, verdicts → cases, case.opened → notices. Thin: validate, call, return."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from faststream import Context
+from faststream.nats import NatsMessage, NatsRouter
+from pydantic import Field
+
+from services.notifier.service import NotifierService
+from shared.events import CaseOpened, CaseResolved, PeriodChanged, TargetChanged, UnitChanged, VerdictChanged
+from shared.messaging import DeliveryPolicy, subscriber_options
+from shared.settings import ServiceSettings
+from shared.topology import CASES, REGISTRY, VERDICTS
+
+router = NatsRouter()
+POLICY = DeliveryPolicy.from_settings(ServiceSettings())
+Service = Annotated[NotifierService, Context("service")]
+RegistryEvent = Annotated[TargetChanged | UnitChanged | PeriodChanged, Field(discriminator="event_type")]
+
+case_opened = router.publisher("case.opened", schema=CaseOpened, title="case.opened")
+case_resolved = router.publisher("case.resolved", schema=CaseResolved, title="case.resolved")
+
+
+@router.subscriber("registry.*.changed", **subscriber_options(REGISTRY, "notifier-registry", POLICY))
+async def on_registry_changed(event: RegistryEvent, service: Service) -> None:
+    await service.apply_registry(event)
+
+
+@router.subscriber("verdict.changed", **subscriber_options(VERDICTS, "notifier", POLICY))
+async def on_verdict_changed(event: VerdictChanged, service: Service) -> None:
+    await service.handle_verdict(event)
+
+
+# Small batches: each notice is an SMTP round trip, and a pulled message must be done within ack_wait.
+@router.subscriber("case.opened", **subscriber_options(CASES, "notifier-cases", POLICY, batch_size=5))
+async def on_case_opened(event: CaseOpened, service: Service, msg: NatsMessage) -> None:
+    final_attempt = msg.raw_message.metadata.num_delivered >= POLICY.max_deliver
+    await service.notify_case_opened(event, final_attempt=final_attempt)

@@ -1,0 +1,48 @@
+"""Wiring of the registry: repository, publishers, back-pressure probe."""
+
+from __future__ import annotations
+
+from nats.js.errors import NotFoundError
+
+from shared.events import Event, PeriodChanged, ProbeRequested, TargetChanged, UnitChanged
+from shared.messaging import publish_event
+from shared.runtime import Runtime, ServiceSpec
+from shared.topology import PROBES, REGISTRY
+
+from . import subscribers
+from .api import api
+from .repository import INDEXES, RegistryRepository
+from .service import RegistryService
+from .settings import RegistrySettings
+
+_PUBLISHERS = {
+    TargetChanged: (subscribers.target_changed, REGISTRY),
+    UnitChanged: (subscribers.unit_changed, REGISTRY),
+    PeriodChanged: (subscribers.period_changed, REGISTRY),
+    ProbeRequested: (subscribers.probe_requested, PROBES),
+}
+
+
+async def build(runtime: Runtime) -> RegistryService:
+    settings = runtime.settings
+    assert isinstance(settings, RegistrySettings)
+    js = runtime.broker.config.connection_state.stream
+
+    async def publish(event: Event) -> None:
+        publisher, stream = _PUBLISHERS[type(event)]
+        await publish_event(publisher, event, stream)
+
+    async def backlog() -> int:
+        # PROBES is a work queue: a request stays in the stream until the prober acks it.
+        try:
+            return int((await js.stream_info(PROBES.name)).state.messages)
+        except NotFoundError:
+            return 0
+
+    service = RegistryService(RegistryRepository(runtime.db), publish, backlog, runtime.clock, settings)
+    await service.resync()
+    await service.resume_rounds()
+    return service
+
+
+SPEC = ServiceSpec(name="registry", router=subscribers.router, build=build, indexes=INDEXES, api=api)

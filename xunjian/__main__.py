@@ -1,0 +1,5 @@
+import sys
+
+from xunjian.cli import main
+
+sys.exit(main())

@@ -1,0 +1,144 @@
+"""The `xunjian` command: up, down, status, demo, probe, asyncapi."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+STATE_DIR = Path(os.environ.get("XUNJIAN_HOME", ".xunjian"))
+STATE_FILE = STATE_DIR / "run.json"
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    from xunjian.stack import Stack
+
+    if STATE_FILE.exists() and _alive(json.loads(STATE_FILE.read_text())["pid"]):
+        print(f"xunjian 已在运行（{STATE_FILE}）；先执行 `xunjian down`", file=sys.stderr)
+        return 1
+    stack = Stack(Path(args.data_dir), Path(args.data_dir) / "logs")
+    stopped = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stopped.set())
+    stack.start_servers()
+    stack.add_services()
+    stack.on_restart = lambda _name: stack.write_state(STATE_FILE)
+    try:
+        stack.start()
+        stack.write_state(STATE_FILE)
+        for name, child in stack.children.items():
+            print(f"{name:<10} {child.url}")
+        print(f"日志：{stack.log_dir}　按 Ctrl-C 或执行 `xunjian down` 停止", flush=True)
+        stopped.wait()
+    finally:
+        print("正在停止 …", file=sys.stderr)
+        stack.stop()
+        STATE_FILE.unlink(missing_ok=True)
+    return 0
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return False
+    return True
+
+
+def cmd_down(_: argparse.Namespace) -> int:
+    if not STATE_FILE.exists():
+        print("xunjian 未在运行", file=sys.stderr)
+        return 0
+    pid = int(json.loads(STATE_FILE.read_text())["pid"])
+    if _alive(pid):
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + 60
+        while _alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+    STATE_FILE.unlink(missing_ok=True)
+    print("已停止")
+    return 0
+
+
+def cmd_status(_: argparse.Namespace) -> int:
+    if not STATE_FILE.exists():
+        print("xunjian 未在运行")
+        return 3
+    state = json.loads(STATE_FILE.read_text())
+    worst = 0
+    for name, child in state["children"].items():
+        try:
+            ready = httpx.get(f"{child['url']}/readyz", timeout=2).status_code == 200
+        except httpx.HTTPError:
+            ready = False
+        worst = max(worst, 0 if ready else 1)
+        print(f"{name:<10} {'就绪' if ready else '未就绪'}  {child['url']}  pid {child['pid']}")
+    return worst
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from xunjian.demo import DEMO_SCENARIO, run_demo
+
+    result = run_demo(Path(args.scenario or DEMO_SCENARIO), Path(args.out))
+    print(f"监测周期 {result.period_id}：探测 {result.probes} 次，用时 {result.elapsed_s:.0f} 秒")
+    for kind, path in result.outputs.items():
+        print(f"通报（{kind}）：{path}")
+    print(f"整改通知邮件 {result.emails} 封：{result.mail_dir}")
+    if result.dead_letters:
+        print(f"注意：死信 {result.dead_letters} 条，见 DEAD 流", file=sys.stderr)
+    return 0
+
+
+def cmd_probe(args: argparse.Namespace) -> int:
+    from services.prober.service import probe_once
+    from services.prober.settings import ProberSettings
+
+    observation = asyncio.run(probe_once(args.url, args.kind, ProberSettings()))
+    print(observation.model_dump_json(indent=2))
+    return 0
+
+
+def cmd_asyncapi(args: argparse.Namespace) -> int:
+    from xunjian.asyncapi import document
+
+    text = json.dumps(document(), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    if args.out == "-":
+        sys.stdout.write(text)
+    else:
+        Path(args.out).write_text(text, encoding="utf-8")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="xunjian", description="政府网站与政务新媒体巡检")
+    sub = parser.add_subparsers(dest="command", required=True)
+    up = sub.add_parser("up", help="start the whole system on this machine")
+    up.add_argument("--data-dir", default=str(STATE_DIR), help="where embedded servers keep data and logs")
+    up.set_defaults(run=cmd_up)
+    sub.add_parser("down", help="stop a system started with `xunjian up`").set_defaults(run=cmd_down)
+    sub.add_parser("status", help="readiness of every service").set_defaults(run=cmd_status)
+    demo = sub.add_parser("demo", help="run one monitoring quarter against the simulator")
+    demo.add_argument("--scenario", help="scenario YAML (default: the built-in demo)")
+    demo.add_argument("--out", default="out", help="output folder")
+    demo.set_defaults(run=cmd_demo)
+    probe = sub.add_parser("probe", help="run one check against one URL and print the observation")
+    probe.add_argument("url")
+    probe.add_argument("--kind", default="homepage", choices=["availability", "homepage", "columns", "newmedia"])
+    probe.set_defaults(run=cmd_probe)
+    spec = sub.add_parser("asyncapi", help="write the AsyncAPI document of every event")
+    spec.add_argument("--out", default="docs/asyncapi.json")
+    spec.set_defaults(run=cmd_asyncapi)
+    args = parser.parse_args(argv)
+    return int(args.run(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
