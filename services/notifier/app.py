@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import cast
 
-from faststream.nats.publisher.usecase import LogicPublisher
-
 from services.notifier.api import api
 from services.notifier.mailer import SmtpMailer
 from services.notifier.repository import INDEXES, NotifierRepository
@@ -25,7 +23,7 @@ async def build(runtime: Runtime) -> NotifierService:
     settings = cast(NotifierSettings, runtime.settings)
 
     async def publish(event: CaseEvent) -> None:
-        publisher = cast(LogicPublisher, case_opened if isinstance(event, CaseOpened) else case_resolved)
+        publisher = case_opened if isinstance(event, CaseOpened) else case_resolved
         await publish_event(publisher, event, CASES)
 
     service = NotifierService(NotifierRepository(runtime.db), SmtpMailer(settings), publish, settings, runtime.clock)

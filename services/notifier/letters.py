@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, getaddresses
 from pathlib import Path
-from datetime import datetime
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 

@@ -29,8 +29,27 @@ class MaybeSent(Exception):
 
 
 class Mailer(Protocol):
+    async def send(self, message: EmailMessage, sender: str, recipient: str) -> str: ...
+
+
+class SmtpMailer:
+    def __init__(self, settings: NotifierSettings) -> None:
+        self._settings = settings
+
+    def _client(self) -> aiosmtplib.SMTP:
+        s = self._settings
+        return aiosmtplib.SMTP(
+            hostname=s.smtp_host,
+            port=s.smtp_port,
+            use_tls=s.smtp_tls,
+            start_tls=s.smtp_starttls,
+            username=s.smtp_user or None,
+            password=s.smtp_password.get_secret_value() or None,
+            timeout=s.smtp_timeout_s,
+        )
+
     async def send(self, message: EmailMessage, sender: str, recipient: str) -> str:
-        """Send; return the server's reply to DATA (its queue id, as a person would quote it)."""
+        """Send to one recipient; return the server's reply to DATA (its queue id, as a person would quote it)."""
         smtp = self._client()
         try:
             return await _dialogue(smtp, message, sender, recipient)
@@ -57,3 +76,8 @@ async def _dialogue(smtp: aiosmtplib.SMTP, message: EmailMessage, sender: str, r
     except (aiosmtplib.SMTPException, OSError) as exc:
         raise MaybeSent(repr(exc)) from exc
     return f"{reply.code} {reply.message}"
+
+
+def _response_error(exc: aiosmtplib.SMTPResponseException) -> NotSent:
+    cls = Refused if exc.code >= 500 else NotSent
+    return cls(f"{exc.code} {exc.message}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime
 from typing import Any
 
@@ -10,7 +11,7 @@ from pymongo import ASCENDING, IndexModel, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from services.notifier.models import Case, CaseStatus, Delivery, DeliveryStatus
+from services.notifier.models import Case, Delivery, DeliveryStatus
 from shared.db import Indexes
 from shared.events import Event, Period, Target, Unit, natural_id
 
@@ -55,10 +56,9 @@ class NotifierRepository:
 
     async def _replace_if_newer(self, coll: Any, key: str, order: Doc, body: Doc) -> None:
         newer = {f: {"$lte": v} for f, v in order.items()}
-        try:
+        # A stored copy that is newer makes the upsert's insert collide with it: nothing to do.
+        with contextlib.suppress(DuplicateKeyError):
             await coll.update_one({"_id": key, **newer}, {"$set": {**order, **body}}, upsert=True)
-        except DuplicateKeyError:
-            pass  # the stored copy is newer: the upsert's insert collided with it
 
     async def save_unit(self, unit: Unit, occurred_at: datetime) -> None:
         await self._replace_if_newer(self._units, unit.unit_id, {"occurred_at": occurred_at}, {"unit": _doc(unit)})
@@ -143,7 +143,10 @@ class NotifierRepository:
             return None
         doc = await self._deliveries.find_one_and_update(
             {"_id": delivery.delivery_id, "status": DeliveryStatus.retrying.value},
-            {"$set": {"status": DeliveryStatus.sending.value, "updated_at": delivery.updated_at}, "$inc": {"attempts": 1}},
+            {
+                "$set": {"status": DeliveryStatus.sending.value, "updated_at": delivery.updated_at},
+                "$inc": {"attempts": 1},
+            },
             return_document=ReturnDocument.AFTER,
         )
         if doc is not None:
@@ -153,10 +156,8 @@ class NotifierRepository:
 
     async def insert_delivery(self, delivery: Delivery) -> None:
         """A row that is final at once (no_recipient); a duplicate is the same row."""
-        try:
+        with contextlib.suppress(DuplicateKeyError):
             await self._deliveries.insert_one({"_id": delivery.delivery_id, **_doc(delivery)})
-        except DuplicateKeyError:
-            pass
 
     async def settle_delivery(
         self, delivery_id: str, expected: DeliveryStatus, status: DeliveryStatus, at: datetime, **fields: Any
@@ -176,4 +177,3 @@ class NotifierRepository:
             query["case_id"] = case_id
         cursor = self._deliveries.find(query).sort("created_at", ASCENDING)
         return [Delivery.model_validate(d) async for d in cursor]
-

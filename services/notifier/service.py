@@ -141,12 +141,17 @@ class NotifierService:
             deadline=deadline.due,
         )
         stored = await (
-            self._repo.insert_case(case, opened) if existing is None else self._repo.replace_case(existing, case, opened)
+            self._repo.insert_case(case, opened)
+            if existing is None
+            else self._repo.replace_case(existing, case, opened)
         )
-        if stored:
-            log.info("case.opened", case_id=case_id, target_id=v.target_id, problem=case.problem, round=case.round)
+        if not stored:
+            return
+        log.info("case.opened", case_id=case_id, target_id=v.target_id, problem=case.problem, round=case.round)
         if not deadline.exact:
-            log.warning("deadline.estimated", case_id=case_id, deadline=deadline.due.isoformat(), reason="no holiday data")
+            log.warning(
+                "deadline.estimated", case_id=case_id, deadline=deadline.due.isoformat(), reason="no holiday data"
+            )
 
     async def _resolve(self, event: VerdictChanged, indicator_id: str) -> None:
         v = event.verdict
@@ -242,7 +247,9 @@ class NotifierService:
         prior = await self._repo.claim_delivery(row)
         if prior is DeliveryStatus.sending:
             # Left by a process that died between sending and recording: it may have gone out. A person decides.
-            await self._settle(row, DeliveryStatus.uncertain, last_error="found still sending: the sender stopped mid-send")
+            await self._settle(
+                row, DeliveryStatus.uncertain, last_error="found still sending: the sender stopped mid-send"
+            )
             log.warning("delivery.uncertain", delivery_id=row.delivery_id, case_id=case.case_id, recipient=recipient)
             return
         if prior is not None:
@@ -258,7 +265,9 @@ class NotifierService:
         except NotSent as exc:
             final = final_attempt or isinstance(exc, Refused)
             await self._settle(row, DeliveryStatus.failed if final else DeliveryStatus.retrying, last_error=str(exc))
-            log.warning("delivery.not_sent", delivery_id=row.delivery_id, recipient=recipient, final=final, error=str(exc))
+            log.warning(
+                "delivery.not_sent", delivery_id=row.delivery_id, recipient=recipient, final=final, error=str(exc)
+            )
             if not final:
                 raise
             return

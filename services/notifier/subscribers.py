@@ -15,6 +15,7 @@ from shared.settings import ServiceSettings
 from shared.topology import CASES, REGISTRY, VERDICTS
 
 router = NatsRouter()
+# `**subscriber_options(...)` hides which overload applies, so mypy sees the decorators as untyped: hence the ignores.
 POLICY = DeliveryPolicy.from_settings(ServiceSettings())
 Service = Annotated[NotifierService, Context("service")]
 RegistryEvent = Annotated[TargetChanged | UnitChanged | PeriodChanged, Field(discriminator="event_type")]
@@ -23,18 +24,18 @@ case_opened = router.publisher("case.opened", schema=CaseOpened, title="case.ope
 case_resolved = router.publisher("case.resolved", schema=CaseResolved, title="case.resolved")
 
 
-@router.subscriber("registry.*.changed", **subscriber_options(REGISTRY, "notifier-registry", POLICY))
+@router.subscriber("registry.*.changed", **subscriber_options(REGISTRY, "notifier-registry", POLICY))  # type: ignore[untyped-decorator]
 async def on_registry_changed(event: RegistryEvent, service: Service) -> None:
     await service.apply_registry(event)
 
 
-@router.subscriber("verdict.changed", **subscriber_options(VERDICTS, "notifier", POLICY))
+@router.subscriber("verdict.changed", **subscriber_options(VERDICTS, "notifier", POLICY))  # type: ignore[untyped-decorator]
 async def on_verdict_changed(event: VerdictChanged, service: Service) -> None:
     await service.handle_verdict(event)
 
 
 # Small batches: each notice is an SMTP round trip, and a pulled message must be done within ack_wait.
-@router.subscriber("case.opened", **subscriber_options(CASES, "notifier-cases", POLICY, batch_size=5))
+@router.subscriber("case.opened", **subscriber_options(CASES, "notifier-cases", POLICY, batch_size=5))  # type: ignore[untyped-decorator]
 async def on_case_opened(event: CaseOpened, service: Service, msg: NatsMessage) -> None:
     final_attempt = msg.raw_message.metadata.num_delivered >= POLICY.max_deliver
     await service.notify_case_opened(event, final_attempt=final_attempt)

@@ -1,0 +1,101 @@
+from datetime import date, datetime
+from email import message_from_bytes
+from email.policy import default
+
+from services.notifier.letters import (
+    build_email,
+    chinese_date,
+    message_id_for,
+    period_name,
+    render_case_notice,
+    sender_address,
+    target_title,
+)
+from services.notifier.models import Case
+from shared.clock import CHINA_TZ
+from shared.events import Target, TargetType
+
+AS_OF = datetime(2022, 10, 7, 10, 0, tzinfo=CHINA_TZ)
+SITE = Target(
+    target_id="qingshan",
+    type=TargetType.website,
+    name="云岭市青山县人民政府",
+    url="http://127.0.0.1:8200/sites/qingshan/",
+    unit_id="qingshan-gov",
+    county="青山县",
+    registered_on=date(2019, 1, 1),
+)
+
+
+def a_case(**changes: object) -> Case:
+    values: dict[str, object] = {
+        "case_id": Case.id_for("qingshan", "2022Q3", "W-V3"),
+        "target_id": "qingshan",
+        "unit_id": "qingshan-gov",
+        "period_id": "2022Q3",
+        "indicator_id": "W-V3",
+        "indicator_name": "内容更新",
+        "problem": "首页长期不更新",
+        "explanation": "首页最新信息发布于2022年9月8日，已连续29天未更新，超过2周的要求。",
+        "opened_on": date(2022, 10, 7),
+        "deadline": date(2022, 10, 14),
+        "opened_at": AS_OF,
+        "opened_revision": 1,
+    }
+    return Case.model_validate(values | changes)
+
+
+def test_subject_names_the_site_the_problem_and_the_deadline_as_an_office_writes_it() -> None:
+    letter = render_case_notice(a_case(), SITE, "青山县人民政府办公室", "云岭市人民政府办公室")
+    assert letter.subject == "【整改通知】云岭市青山县人民政府网站：首页长期不更新（请于2022年10月14日前整改）"
+
+
+def test_body_names_the_site_its_url_the_problem_its_explanation_the_period_and_the_deadline() -> None:
+    body = render_case_notice(a_case(), SITE, "青山县人民政府办公室", "云岭市人民政府办公室").body
+    assert body.startswith("青山县人民政府办公室：\n")
+    for text in (
+        "云岭市青山县人民政府网站",
+        "http://127.0.0.1:8200/sites/qingshan/",
+        "首页长期不更新",
+        "已连续29天未更新",
+        "2022年第三季度",
+        "于2022年10月14日前将整改情况",
+        "报云岭市人民政府办公室",
+        "回复本邮件",
+    ):
+        assert text in body, text
+    assert "{{" not in body and "按周一至周五推算" not in body
+
+
+def test_an_estimated_deadline_is_explained_in_the_letter() -> None:
+    body = render_case_notice(a_case(deadline_exact=False), SITE, "青山县人民政府办公室", "云岭市人民政府办公室").body
+    assert "按周一至周五推算" in body
+
+
+def test_columns_and_accounts_are_named_as_the_notices_name_them() -> None:
+    column = SITE.model_copy(update={"target_id": "qs-tzgg", "type": TargetType.column, "name": "通知公告"})
+    account = SITE.model_copy(update={"type": TargetType.account, "name": "云县教育体育局", "platform": "微信公众号"})
+    assert target_title(column, SITE) == "云岭市青山县人民政府网站“通知公告”栏目"
+    assert target_title(account) == "微信公众号“云县教育体育局”"
+    assert target_title(SITE.model_copy(update={"name": "云岭市人民政府门户网站"})) == "云岭市人民政府门户网站"
+
+
+def test_dates_and_periods_in_chinese() -> None:
+    assert chinese_date(date(2022, 10, 14)) == "2022年10月14日"
+    assert period_name("2022Q3") == "2022年第三季度"
+    assert period_name("2023Q1") == "2023年第一季度"
+
+
+def test_the_email_carries_the_display_name_a_stable_message_id_and_utf8_text() -> None:
+    sender = sender_address("云岭市人民政府办公室 <xunjian@example.gov.cn>")
+    letter = render_case_notice(a_case(), SITE, "青山县人民政府办公室", sender.display_name)
+    message_id = message_id_for("abc123", sender)
+    raw = build_email(letter, sender, "qsx@example.gov.cn", message_id, AS_OF).as_bytes()
+    parsed = message_from_bytes(raw, policy=default)
+    assert message_id == "<abc123@example.gov.cn>"
+    assert parsed["Message-ID"] == message_id
+    assert parsed["From"].addresses[0].display_name == "云岭市人民政府办公室"
+    assert parsed["To"] == "qsx@example.gov.cn"
+    assert parsed["Subject"] == letter.subject
+    assert "首页长期不更新" in parsed.get_content()
+    assert raw.isascii()  # headers RFC 2047-encoded, body transfer-encoded: any relay takes it
