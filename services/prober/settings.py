@@ -22,7 +22,9 @@ class ProberSettings(ServiceSettings):
     # which serves every site from one host. Waiting for a slot does not count against probe_timeout_s.
     per_host_limit: int = Field(default=4, validation_alias=_env("per_host_limit", "PROBE_PER_HOST_LIMIT"))
     # Bytes of (decompressed) body kept; a homepage rarely exceeds 1 MiB, this bounds memory per probe.
-    max_body_bytes: int = Field(default=5 * 1024 * 1024, validation_alias=_env("max_body_bytes", "PROBE_MAX_BODY_BYTES"))
+    max_body_bytes: int = Field(
+        default=5 * 1024 * 1024, validation_alias=_env("max_body_bytes", "PROBE_MAX_BODY_BYTES")
+    )
     # Redirect hops followed before the visit fails as "too many redirects" (browsers stop at about 20).
     max_redirects: int = Field(default=10, validation_alias=_env("max_redirects", "PROBE_MAX_REDIRECTS"))
     user_agent: str = Field(

@@ -24,7 +24,21 @@ _MONTH_DAY_CELL = re.compile(r"^\s*(?P<m>\d{1,2})\s*[-/]\s*(?P<d>\d{1,2})\s*$")
 _URL = re.compile(r"(?:^|/)t(?P<y>(?:19|20)\d{2})(?P<m>\d{2})(?P<d>\d{2})_")
 
 # Text right before a date that makes it the page's greeting or its footer rather than an item date.
-_NOT_ITEM_MARKERS = ("今天是", "今天：", "今天:", "今日：", "今日:", "当前日期", "当前时间", "现在是", "©", "copyright", "版权", "icp", "备案")
+_NOT_ITEM_MARKERS = (
+    "今天是",
+    "今天：",
+    "今天:",
+    "今日：",
+    "今日:",
+    "当前日期",
+    "当前时间",
+    "现在是",
+    "©",
+    "copyright",
+    "版权",
+    "icp",
+    "备案",
+)
 _MARKER_REACH = 12
 _YEARS_BACK = 8  # a 02-29 looks back to the last leap year
 
@@ -47,9 +61,9 @@ def find_dates(text: str, reference: date, *, cell: bool = False) -> list[date]:
             if not _is_greeting_or_footer(text, match.start()):
                 _append_inferred(found, match, reference)
     if cell and not found:
-        match = _MONTH_DAY_CELL.match(text)
-        if match is not None:
-            _append_inferred(found, match, reference)
+        only = _MONTH_DAY_CELL.match(text)
+        if only is not None:
+            _append_inferred(found, only, reference)
     return [on for _, on in sorted(found, key=lambda pair: pair[0])]
 
 

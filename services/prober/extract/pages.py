@@ -1,9 +1,10 @@
 """The dated items of a homepage or a column page, read from its lists (li, tr, dl/dt/dd).
 
 An item is a list entry with a link. Its date is, in order of trust: a date in the entry's text outside the link
-(the date cell), a date cell inside the link, the date in the article URL (/t20220928_). A date in the title itself
-is not a publication date (「关于2022年9月30日前报送……」) and is not used. Footers (footer, #footer, .copyright, …),
-scripts and styles are skipped; the date extractor ignores the greeting and dates after the reference day.
+(the date cell), a date cell inside the link, the date in the article URL (/t20220928_); the URL also supplies the
+year of a shown month-day ([09-28]) when their month and day agree. A date in the title itself is not a
+publication date (「关于2022年9月30日前报送……」) and is not used. Footers (footer, #footer, .copyright, …), scripts
+and styles are skipped; the date extractor ignores the greeting and dates after the reference day.
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ _CLOSED_BY = {"li": {"li"}, "tr": {"tr"}, "dd": {"dd", "dt"}, "dt": {"dd", "dt"}
 _LISTS = {"ul", "ol", "table", "tbody", "thead", "dl"}
 _SKIPPED_TAGS = {"script", "style", "footer", "noscript", "template"}
 # id or class tokens of footers: footer, foot_bg, copyright, banquan (版权), dibu (底部), bottom, bottom-wrap.
-_SKIPPED_REGION = re.compile(r"^(?:foot|copyright|banquan|dibu|bottom(?:$|[-_](?:wrap|box|bg|main|con|info|inner)))", re.I)
+_SKIPPED_REGION = re.compile(
+    r"^(?:foot|copyright|banquan|dibu|bottom(?:$|[-_](?:wrap|box|bg|main|con|info|inner)))", re.I
+)
 _VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 _SPACE = re.compile(r"\s+")
 # What a column prints when it has nothing: 暂无信息, 暂无数据, 暂无内容, 没有记录, 无相关信息.
@@ -108,6 +111,16 @@ class _Entry:
         return max(links, key=lambda link: len(link.text()), default=None)
 
     def _date(self, link: _Link, href: str, reference: date) -> date | None:
+        in_url = date_in_url(href, reference)
+        shown = self._shown_date(link, reference)
+        if shown is None:
+            return in_url
+        # A month-day's year is only inferred; the article URL's full date with the same month and day knows it.
+        if in_url is not None and (in_url.month, in_url.day) == (shown.month, shown.day):
+            return in_url
+        return shown
+
+    def _shown_date(self, link: _Link, reference: date) -> date | None:
         # Joined, so that a greeting split over tags (今天是<span>2022年9月29日</span>) is still seen as one.
         dates = find_dates(" | ".join(self.outside), reference) or [
             on for text in self.outside for on in find_dates(text, reference, cell=True)
@@ -119,7 +132,7 @@ class _Entry:
             dates = find_dates(pieces[-1], reference, cell=True)
             if dates:
                 return max(dates)
-        return date_in_url(href, reference)
+        return None
 
 
 def _strip_trailing_date(link: _Link, reference: date) -> str:

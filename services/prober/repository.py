@@ -1,0 +1,46 @@
+"""Every MongoDB query of the prober: the evidence archive (raw responses, compressed, addressed by content hash)."""
+
+from __future__ import annotations
+
+import zlib
+from datetime import datetime
+from typing import Any
+
+from pymongo import ASCENDING, IndexModel
+from pymongo.asynchronous.database import AsyncDatabase
+
+from shared.db import Indexes
+
+EVIDENCE = "evidence"
+
+INDEXES: list[Indexes] = [
+    # _id is the SHA-256 of the body, so the archive needs no unique index of its own; stored_at lets an
+    # operator prune evidence older than the periods still open for review.
+    Indexes(EVIDENCE, (IndexModel([("stored_at", ASCENDING)], name="stored_at"),)),
+]
+
+
+class EvidenceRepository:
+    def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
+        self._evidence = db[EVIDENCE]
+
+    async def store(self, sha256: str, body: bytes, content_type: str, url: str, at: datetime) -> None:
+        """Archive a body once: the same bytes seen again change nothing (upsert on the hash)."""
+        await self._evidence.update_one(
+            {"_id": sha256},
+            {
+                "$setOnInsert": {
+                    "body": zlib.compress(body, 6),
+                    "encoding": "zlib",
+                    "size": len(body),
+                    "content_type": content_type,
+                    "first_url": url,
+                    "stored_at": at,
+                }
+            },
+            upsert=True,
+        )
+
+    async def load(self, sha256: str) -> bytes | None:
+        doc = await self._evidence.find_one({"_id": sha256}, {"body": 1})
+        return zlib.decompress(doc["body"]) if doc else None
