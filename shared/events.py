@@ -55,7 +55,7 @@ class Unit(BaseModel):
     unit_id: str
     name: str
     short_name: str = ""
-    county: str = Field(description="县（区）as the notice prints it, e.g. 镇康县; the city's own units use the city")
+    county: str = Field(description="县（区）as the notice prints it, e.g. 镇康县; the city's own departments use 市直")
     parent_id: str | None = None
     supervisor_id: str | None = Field(default=None, description="unit that receives escalations")
     order: int = Field(default=0, description="administrative order, used to sort counties in documents")
