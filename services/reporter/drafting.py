@@ -59,15 +59,15 @@ def previous_text(previous: Rectification) -> str:
             return f"{when}无检查记录，不涉及通报问题整改。"
         return f"经查，{when}未发现问题网站、问题专栏和不合格政府系统政务新媒体，不涉及整改。"
     if done == found:
-        return f"经查，{when}发现的{counted(found)}均已整改完成。"
+        return f"经查，{when}发现的 {counted(found)}均已整改完成。"
     pending = TypeCounts(
         websites=found.websites - done.websites,
         columns=found.columns - done.columns,
         accounts=found.accounts - done.accounts,
     )
     if not done.total:
-        return f"经查，{when}发现的{counted(found)}均未整改完成。"
-    return f"经查，{when}发现的{counted(found)}中，已整改完成{counted(done)}，尚有{counted(pending)}未整改完成。"
+        return f"经查，{when}发现的 {counted(found)}均未整改完成。"
+    return f"经查，{when}发现的 {counted(found)}中，已整改完成 {counted(done)}，尚有 {counted(pending)}未整改完成。"
 
 
 def websites_heading(numbers: NoticeNumbers) -> str:
@@ -124,7 +124,7 @@ def insufficient_note(numbers: NoticeNumbers) -> str:
     named = "、".join(f"{n} 个{what}" for n, what in parts if n)
     if not named:
         return ""
-    return f"注：另有{named}因监测数据不足暂未作出合格判定，未计入不合格数量，待补充监测后另行核定。"
+    return f"注：另有 {named}因监测数据不足暂未作出合格判定，未计入不合格数量，待补充监测后另行核定。"
 
 
 def overview(numbers: NoticeNumbers) -> list[Paragraph]:
