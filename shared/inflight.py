@@ -72,6 +72,7 @@ class Batcher(Generic[T]):
         self._items: list[tuple[T, NatsMessage]] = []
         self._lock = asyncio.Lock()
         self._timer: asyncio.Task[None] | None = None
+        self._flushing: set[asyncio.Task[None]] = set()  # timers already flushing: asyncio keeps only weak refs
 
     async def add(self, item: T, msg: NatsMessage) -> None:
         self._items.append((item, msg))
@@ -82,6 +83,12 @@ class Batcher(Generic[T]):
 
     async def _flush_later(self) -> None:
         await asyncio.sleep(self._max_wait_s)
+        # Forget this timer before flushing: items added while the flush commits must schedule a timer of their
+        # own, or they would wait for the next message (forever, at the end of a stream).
+        if self._timer is not None:
+            self._flushing.add(self._timer)
+            self._timer.add_done_callback(self._flushing.discard)
+        self._timer = None
         await self.flush()
 
     async def flush(self) -> None:

@@ -111,6 +111,8 @@ class Demo:
                 "PROBE_SEND_SIM_TIME": "true",
                 "PROBE_TIMEOUT_S": DEMO_PROBE_TIMEOUT_S,
                 "PROBE_ALLOW_NETWORKS": "127.0.0.0/8",
+                # The simulator serves every site from one host; the polite per-host default (4) is for real servers.
+                "PROBE_PER_HOST_LIMIT": "64",
                 "SMTP_HOST": "127.0.0.1",
                 "SMTP_PORT": str(smtp_port),
             }
@@ -170,8 +172,7 @@ class Demo:
             await asyncio.sleep(0.5)  # progress display; completion is the condition above
 
     async def _write_notice(self, http: httpx.AsyncClient, period: str) -> tuple[dict[str, Path], dict[str, Any]]:
-        profile = self.scenario.notice_profile()
-        response = await http.post(f"{self.url('reporter')}/reports/{period}/draft", json=profile)
+        response = await http.post(f"{self.url('reporter')}/reports/{period}/draft", json=notice_profile(self.scenario))
         response.raise_for_status()
         body = response.json()
         self.out_dir.mkdir(parents=True, exist_ok=True)
@@ -180,6 +181,20 @@ class Demo:
         numbers = self.out_dir / f"notice-{period}.json"
         numbers.write_text(json.dumps(body["numbers"], ensure_ascii=False, indent=2), encoding="utf-8")
         return {"html": html, "json": numbers}, body["numbers"]
+
+
+def notice_profile(scenario: Scenario) -> dict[str, Any]:
+    """The reporter's NoticeProfile from the scenario's notice section."""
+    notice = scenario.notice
+    return {
+        "document_number": notice.document_number,
+        "issuer": notice.issuer,
+        "city": scenario.city,
+        "recipients": notice.recipients,
+        "cc": notice.cc,
+        "issue_date": notice.date.isoformat(),
+        "deadline": notice.deadline.isoformat(),
+    }
 
 
 def run_demo(scenario_path: Path, out_dir: Path) -> DemoResult:

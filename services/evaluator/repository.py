@@ -43,16 +43,15 @@ PERIODS = "periods"
 VERDICTS = "verdicts"
 
 INDEXES: list[Indexes] = [
+    # Unique on event_id through ``_id`` (= event_id). Every further index costs SecantusDB insert time, so only
+    # what a query reads is indexed: the round counter of the launcher.
+    Indexes(OBSERVATIONS, (IndexModel([("correlation_id", ASCENDING)]),)),
     Indexes(
-        OBSERVATIONS,
-        (
-            IndexModel([("event_id", ASCENDING)], unique=True),
-            IndexModel([("correlation_id", ASCENDING)]),
-            IndexModel([("target_id", ASCENDING), ("period_id", ASCENDING), ("observed_at", ASCENDING)]),
-        ),
+        DAILY, (IndexModel([("target_id", ASCENDING), ("period_id", ASCENDING), ("day", ASCENDING)], unique=True),)
     ),
-    Indexes(DAILY, (IndexModel([("target_id", ASCENDING), ("period_id", ASCENDING), ("day", ASCENDING)], unique=True),)),
-    Indexes(LATEST, (IndexModel([("target_id", ASCENDING), ("period_id", ASCENDING), ("kind", ASCENDING)], unique=True),)),
+    Indexes(
+        LATEST, (IndexModel([("target_id", ASCENDING), ("period_id", ASCENDING), ("kind", ASCENDING)], unique=True),)
+    ),
     Indexes(VERDICTS, (IndexModel([("target_id", ASCENDING), ("period_id", ASCENDING)], unique=True),)),
 ]
 
@@ -231,7 +230,9 @@ class EvaluatorRepository:
 
     async def verdicts(self, pairs: Iterable[Pair]) -> dict[str, StoredVerdict]:
         keys = [pair_key(t, p) for t, p in set(pairs)]
-        return {doc["_id"]: StoredVerdict.from_doc(doc) async for doc in self._db[VERDICTS].find({"_id": {"$in": keys}})}
+        return {
+            doc["_id"]: StoredVerdict.from_doc(doc) async for doc in self._db[VERDICTS].find({"_id": {"$in": keys}})
+        }
 
     async def save_verdicts(self, changes: Sequence[tuple[StoredVerdict, int]]) -> None:
         """Write each verdict if its stored revision is still the one it was computed from.
@@ -239,12 +240,18 @@ class EvaluatorRepository:
         A concurrent writer that moved the revision makes the upsert collide on ``_id``: the batch fails and is
         retried with fresh reads, instead of overwriting a newer verdict.
         """
-        ops = [ReplaceOne({"_id": v.key, "revision": read_revision}, v.to_doc(), upsert=True) for v, read_revision in changes]
+        ops = [
+            ReplaceOne({"_id": v.key, "revision": read_revision}, v.to_doc(), upsert=True)
+            for v, read_revision in changes
+        ]
         if ops:
             await self._db[VERDICTS].bulk_write(ops, ordered=False)
 
-    async def clear_pending(self, key: str, event_id: str) -> None:
-        await self._db[VERDICTS].update_one({"_id": key, "pending.event_id": event_id}, {"$set": {"pending": None}})
+    async def clear_pending(self, published: Sequence[tuple[str, str]]) -> None:
+        """Mark (verdict key, event_id) pairs published; a pending event replaced meanwhile stays pending."""
+        ops = [UpdateOne({"_id": key, "pending.event_id": eid}, {"$set": {"pending": None}}) for key, eid in published]
+        if ops:
+            await self._db[VERDICTS].bulk_write(ops, ordered=False)
 
     async def pending(self) -> list[StoredVerdict]:
         cursor = self._db[VERDICTS].find({"pending": {"$ne": None}})

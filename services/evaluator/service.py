@@ -161,28 +161,22 @@ class EvaluatorService:
             pending = event.model_dump(mode="json")
             history.append(_history_entry(current, event.event_id))
         key = pair_key(current.target_id, current.period_id)
-        stored = StoredVerdict(
-            key, revision, outcome.value, vetoes, current.model_dump(mode="json"), history, pending
-        )
+        stored = StoredVerdict(key, revision, outcome.value, vetoes, current.model_dump(mode="json"), history, pending)
         return stored, read_revision
 
     # --- the outbox ---------------------------------------------------------------------------------------------
 
     async def _publish_pending(self, verdicts: Sequence[StoredVerdict]) -> None:
-        for v in verdicts:
-            if v.pending is None:
-                continue
-            event = VerdictChanged.model_validate(v.pending)
-            await self._publish(event)  # same event_id as any earlier attempt: JetStream drops a duplicate
-            await self.repo.clear_pending(v.key, event.event_id)
-            log.info(
-                "verdict.changed",
-                target_id=event.verdict.target_id,
-                period_id=event.verdict.period_id,
-                outcome=event.verdict.outcome.value,
-                revision=event.verdict.revision,
-                problems=event.verdict.problems(),
-            )
+        published: list[tuple[str, str]] = []
+        try:
+            for v in verdicts:
+                if v.pending is not None:
+                    event = VerdictChanged.model_validate(v.pending)
+                    await self._publish(event)  # same event_id as any earlier attempt: JetStream drops a duplicate
+                    published.append((v.key, event.event_id))
+                    _log_published(event)
+        finally:
+            await self.repo.clear_pending(published)  # what went out stays out, even when a later publish failed
 
     async def publish_all_pending(self) -> None:
         """At start-up: publish what a previous process stored but could not confirm publishing."""
@@ -218,11 +212,24 @@ class EvaluatorService:
                 log.warning("intake.close_failed", error=repr(exc))
 
 
-def _require_known(batch: Sequence[ObservationRecorded], targets: dict[str, Target], periods: dict[str, Period]) -> None:
+def _require_known(
+    batch: Sequence[ObservationRecorded], targets: dict[str, Target], periods: dict[str, Period]
+) -> None:
     missing_targets = sorted({o.target_id for o in batch} - targets.keys())
     missing_periods = sorted({o.period_id for o in batch} - periods.keys())
     if missing_targets or missing_periods:
         raise NotYetKnown(f"not yet in the registry projection: targets {missing_targets}, periods {missing_periods}")
+
+
+def _log_published(event: VerdictChanged) -> None:
+    log.info(
+        "verdict.changed",
+        target_id=event.verdict.target_id,
+        period_id=event.verdict.period_id,
+        outcome=event.verdict.outcome.value,
+        revision=event.verdict.revision,
+        problems=event.verdict.problems(),
+    )
 
 
 def _history_entry(current: Verdict, event_id: str) -> dict[str, Any]:

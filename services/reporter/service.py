@@ -44,9 +44,12 @@ class PeriodNotFound(LookupError):
 def parse_known(body: dict[str, Any], known: dict[str, TypeAdapter[Any]]) -> Any | None:
     """The typed event for a type this service reads; None for the others on the same subjects (case.reminded, …).
 
-    A known type that does not validate raises, so the message goes to DEAD with its reason.
+    A known type that does not validate, or a body that names no type at all, raises, so the message goes to DEAD
+    with its reason.
     """
-    adapter = known.get(str(body.get("event_type", "")))
+    if not isinstance(body.get("event_type"), str):
+        raise ValueError("the event names no event_type")
+    adapter = known.get(body["event_type"])
     return adapter.validate_python(body) if adapter else None
 
 
