@@ -171,6 +171,28 @@ def test_an_account_with_no_post_in_the_two_weeks_before_is_not_updated(
     assert result.label == ("内容长期不更新" if status is IndicatorStatus.failed else "")
 
 
+@pytest.mark.parametrize(
+    ("registered", "status"),
+    [
+        (date(2022, 9, 14), IndicatorStatus.passed),  # opened 14 days before 9月28日 with no post yet: still in time
+        (date(2022, 9, 13), IndicatorStatus.failed),  # opened 15 days before and never posted
+    ],
+)
+def test_a_new_account_has_its_full_two_weeks_before_it_counts_as_not_updated(
+    registered: date, status: IndicatorStatus
+) -> None:
+    account = ACCOUNT.model_copy(update={"registered_on": registered})
+    [result] = evaluate(RULES, Evidence(account, QUARTER, AS_OF, feed=FeedSeen("f", AS_OF, None)))
+    assert result.status is status
+    assert ("未满14天" in result.explanation) is (status is IndicatorStatus.passed)
+
+
+def test_an_old_undated_homepage_still_fails_however_long_ago_the_site_opened() -> None:
+    [_, homepage] = evaluate(RULES, site_evidence(None))
+    assert homepage.status is IndicatorStatus.failed
+    assert "未发现注明发布日期" in homepage.explanation
+
+
 def test_an_account_never_observed_is_insufficient() -> None:
     [result] = evaluate(RULES, Evidence(ACCOUNT, QUARTER, AS_OF))
     assert result.status is IndicatorStatus.insufficient

@@ -10,17 +10,19 @@ from .facts import FeedSeen, PageSeen, beijing_date, cn_date
 from .ruleset import ColumnRule, RuleSpec, StalenessRule
 
 
-def evaluate_homepage(rule: StalenessRule, as_of: datetime, seen: PageSeen | None) -> IndicatorResult:
+def evaluate_homepage(rule: StalenessRule, target: Target, as_of: datetime, seen: PageSeen | None) -> IndicatorResult:
     if seen is None or seen.observed_at > as_of:
         return _result(rule, IndicatorStatus.insufficient, "", "尚未取得首页监测数据，暂无法判定")
-    return _stale_check(rule, rule.label, int(rule.threshold), as_of, seen.newest_item_on, "首页", seen.observation_id)
+    return _stale_check(
+        rule, rule.label, int(rule.threshold), as_of, seen.newest_item_on, "首页", seen.observation_id, target
+    )
 
 
-def evaluate_newmedia(rule: StalenessRule, as_of: datetime, seen: FeedSeen | None) -> IndicatorResult:
+def evaluate_newmedia(rule: StalenessRule, target: Target, as_of: datetime, seen: FeedSeen | None) -> IndicatorResult:
     if seen is None or seen.observed_at > as_of:
         return _result(rule, IndicatorStatus.insufficient, "", "尚未取得账号发布内容监测数据，暂无法判定")
     newest = beijing_date(seen.newest_post_at) if seen.newest_post_at else None
-    return _stale_check(rule, rule.label, int(rule.threshold), as_of, newest, "账号", seen.observation_id)
+    return _stale_check(rule, rule.label, int(rule.threshold), as_of, newest, "账号", seen.observation_id, target)
 
 
 def column_period_days(rule: ColumnRule, target: Target) -> int:
@@ -38,13 +40,25 @@ def evaluate_column(rule: ColumnRule, target: Target, as_of: datetime, seen: Pag
             rule, IndicatorStatus.failed, rule.empty_label, "栏目内没有任何信息，属空白栏目", seen.observation_id
         )
     days = column_period_days(rule, target)
-    return _stale_check(rule, rule.stale_label, days, as_of, seen.newest_item_on, "栏目", seen.observation_id)
+    return _stale_check(rule, rule.stale_label, days, as_of, seen.newest_item_on, "栏目", seen.observation_id, target)
 
 
 def _stale_check(
-    rule: RuleSpec, label: str, max_days: int, as_of: datetime, newest: date | None, where: str, evidence: str
+    rule: RuleSpec,
+    label: str,
+    max_days: int,
+    as_of: datetime,
+    newest: date | None,
+    where: str,
+    evidence: str,
+    target: Target,
 ) -> IndicatorResult:
     today = beijing_date(as_of)
+    opened = target.registered_on
+    if (today - opened).days <= max_days and (newest is None or newest < opened):
+        # A target cannot be stale for longer than it has been registered: a new account has its full period.
+        text = f"{where}于{_date_text(opened, today)}登记开设，至{cn_date(today)}未满{max_days}天，暂不作不更新判定"
+        return _result(rule, IndicatorStatus.passed, "", text, evidence)
     if newest is None:
         # 「未注明信息发布时间的视为不更新」: undated items count as not updated.
         text = f"{where}未发现注明发布日期的信息，视为不更新"

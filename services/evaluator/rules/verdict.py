@@ -21,11 +21,11 @@ def evaluate(rules: RuleSet, evidence: Evidence) -> list[IndicatorResult]:
     if target.type is TargetType.website:
         return [
             evaluate_availability(rules.availability, evidence.period, as_of, evidence.availability),
-            evaluate_homepage(rules.homepage, as_of, evidence.homepage),
+            evaluate_homepage(rules.homepage, target, as_of, evidence.homepage),
         ]
     if target.type is TargetType.column:
         return [evaluate_column(rules.column, target, as_of, evidence.column)]
-    return [evaluate_newmedia(rules.newmedia, as_of, evidence.feed)]
+    return [evaluate_newmedia(rules.newmedia, target, as_of, evidence.feed)]
 
 
 def verdict(target: Target, results: Sequence[IndicatorResult]) -> Outcome:
