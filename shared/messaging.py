@@ -99,8 +99,8 @@ async def dead_letter(broker: NatsBroker, raw: Msg, reason: str) -> None:
         payload=raw.data.decode("utf-8", errors="replace"),
         payload_sha256=hashlib.sha256(raw.data).hexdigest(),
     )
-    # The dead letter's own id makes a re-dead-lettered redelivery a duplicate, not a second entry.
-    msg_id = f"dead-{stream}-{meta.sequence.stream}"
+    # One letter per (consumer, message): a redelivery dead-lettered again is a duplicate, not a second entry.
+    msg_id = f"dead-{stream}-{consumer}-{meta.sequence.stream}"
     await broker.publish(
         letter.model_dump(mode="json"),
         subject=dead_subject(stream, consumer),

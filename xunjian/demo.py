@@ -48,7 +48,12 @@ class DemoResult:
 
 class Demo:
     def __init__(
-        self, scenario_path: Path, out_dir: Path, work_dir: Path | None = None, progress: Progress | None = None
+        self,
+        scenario_path: Path,
+        out_dir: Path,
+        work_dir: Path | None = None,
+        progress: Progress | None = None,
+        env: dict[str, str] | None = None,
     ):
         self.scenario_path = scenario_path
         self.scenario: Scenario = load_scenario(scenario_path)
@@ -56,7 +61,7 @@ class Demo:
         self.work_dir = work_dir or out_dir / ".run"
         self.mail_dir = out_dir / "mail"
         self.progress = progress or (lambda line: print(line, file=sys.stderr, flush=True))
-        self.stack = Stack(self.work_dir / "data", self.work_dir / "logs")
+        self.stack = Stack(self.work_dir / "data", self.work_dir / "logs", env=dict(env or {}))
 
     # --- lifecycle -----------------------------------------------------------------------------------------------
 
@@ -160,7 +165,12 @@ class Demo:
     ) -> None:
         last_shown = -1
         while True:
-            seen = int((await http.get(f"{self.url('evaluator')}/rounds/{round_id}")).json()["observations"])
+            try:
+                seen = int((await http.get(f"{self.url('evaluator')}/rounds/{round_id}")).json()["observations"])
+            except httpx.HTTPError:
+                seen = 0  # the evaluator is restarting; its count is back when it is
+                await asyncio.sleep(0.5)
+                continue
             share = seen / total if total else 1.0
             if during_round is not None:
                 await during_round(share)

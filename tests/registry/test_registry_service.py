@@ -19,12 +19,23 @@ from tests.apps import running
 def inventory(site_name: str = "青山县人民政府") -> Inventory:
     unit = Unit(unit_id="qs-office", name="青山县人民政府办公室", county="青山县", emails=["qs@example.gov.cn"])
     site = Target(
-        target_id="qs-portal", type=TargetType.website, name=site_name, url="http://127.0.0.1:9/sites/qs-portal/",
-        unit_id="qs-office", county="青山县", registered_on=date(2020, 1, 1),
+        target_id="qs-portal",
+        type=TargetType.website,
+        name=site_name,
+        url="http://127.0.0.1:9/sites/qs-portal/",
+        unit_id="qs-office",
+        county="青山县",
+        registered_on=date(2020, 1, 1),
     )
     account = Target(
-        target_id="qs-wechat", type=TargetType.account, name="青山发布", url="http://127.0.0.1:9/feeds/qs-wechat.xml",
-        unit_id="qs-office", county="青山县", platform="微信公众号", registered_on=date(2022, 9, 25),
+        target_id="qs-wechat",
+        type=TargetType.account,
+        name="青山发布",
+        url="http://127.0.0.1:9/feeds/qs-wechat.xml",
+        unit_id="qs-office",
+        county="青山县",
+        platform="微信公众号",
+        registered_on=date(2022, 9, 25),
     )
     period = Period(
         period_id="2022Q3",
@@ -52,7 +63,9 @@ async def test_an_import_is_stored_and_announced_and_an_unchanged_reimport_keeps
     async with running(SPEC, settings(nats_url_, mongodb_uri, db_prefix)) as base, httpx.AsyncClient() as http:
         first = (await http.post(f"{base}/inventory", json=inventory().model_dump(mode="json"))).json()
         again = (await http.post(f"{base}/inventory", json=inventory().model_dump(mode="json"))).json()
-        renamed = (await http.post(f"{base}/inventory", json=inventory("青山县政府门户").model_dump(mode="json"))).json()
+        renamed = (
+            await http.post(f"{base}/inventory", json=inventory("青山县政府门户").model_dump(mode="json"))
+        ).json()
         history = (await http.get(f"{base}/targets/qs-portal/history")).json()
         targets = {t["target_id"]: t for t in (await http.get(f"{base}/targets")).json()}
 
