@@ -67,6 +67,8 @@ def subscriber_options(
         # One worker per subscriber: FastStream 0.7.8 over-fetches with more (faststream#2563). Scale with processes.
         "pull_sub": PullSub(batch_size=batch_size, timeout=0.5),
         "ack_policy": AckPolicy.MANUAL if manual_ack else AckPolicy.ACK,
+        # Durable names are unique, so the AsyncAPI document gets one channel per consumer.
+        "title": f"{stream.name}/{durable}",
     }
 
 

@@ -98,7 +98,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_probe(args: argparse.Namespace) -> int:
-    from services.prober.service import probe_once
+    from services.prober.app import probe_once
     from services.prober.settings import ProberSettings
 
     observation = asyncio.run(probe_once(args.url, args.kind, ProberSettings()))
