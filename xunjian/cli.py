@@ -21,7 +21,7 @@ STATE_FILE = STATE_DIR / "run.json"
 def cmd_up(args: argparse.Namespace) -> int:
     from xunjian.stack import Stack
 
-    if STATE_FILE.exists() and _alive(json.loads(STATE_FILE.read_text())["pid"]):
+    if STATE_FILE.exists() and alive(json.loads(STATE_FILE.read_text())["pid"]):
         print(f"xunjian 已在运行（{STATE_FILE}）；先执行 `xunjian down`", file=sys.stderr)
         return 1
     stack = Stack(Path(args.data_dir), Path(args.data_dir) / "logs")
@@ -45,12 +45,14 @@ def cmd_up(args: argparse.Namespace) -> int:
     return 0
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except OSError:
         return False
-    return True
+    # A zombie has exited but is not yet reaped by its parent: it no longer runs anything.
+    stat = Path(f"/proc/{pid}/stat")
+    return not stat.exists() or stat.read_text().split()[2] != "Z"
 
 
 def cmd_down(_: argparse.Namespace) -> int:
@@ -58,10 +60,10 @@ def cmd_down(_: argparse.Namespace) -> int:
         print("xunjian 未在运行", file=sys.stderr)
         return 0
     pid = int(json.loads(STATE_FILE.read_text())["pid"])
-    if _alive(pid):
+    if alive(pid):
         os.kill(pid, signal.SIGTERM)
         deadline = time.monotonic() + 60
-        while _alive(pid) and time.monotonic() < deadline:
+        while alive(pid) and time.monotonic() < deadline:
             time.sleep(0.1)
     STATE_FILE.unlink(missing_ok=True)
     print("已停止")

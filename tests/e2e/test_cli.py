@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from simulator.scenario import demo_path
+from xunjian.cli import alive
 from xunjian.embedded import free_port, wait_tcp
 
 
@@ -31,16 +32,6 @@ def wait_for(condition: Callable[[], object], timeout: float, what: str) -> None
             return
         time.sleep(0.1)
     raise AssertionError(f"timed out waiting for {what}")
-
-
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except OSError:
-        return False
-    # A zombie has exited but is not yet reaped; it does not count as running.
-    stat = Path(f"/proc/{pid}/stat")
-    return stat.exists() and stat.read_text().split()[2] != "Z"
 
 
 def start_up(home: Path) -> tuple[subprocess.Popen[str], dict[str, object]]:
