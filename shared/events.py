@@ -38,29 +38,61 @@ class Event(BaseModel):
 
 
 class TargetType(StrEnum):
-    website = "website"
-    column = "column"
-    account = "account"
+    website = "website"  # 政府网站
+    column = "column"  # 栏目 / 信息公开专栏
+    account = "account"  # 政务新媒体账号
+    message_board = "message_board"  # 留言板 / 互动交流栏目
+    service_guide = "service_guide"  # 办事指南来源
 
 
 class TargetStatus(StrEnum):
     running = "running"  # 运行
     suspended = "suspended"  # 临时关停
+    migrated = "migrated"  # 迁移（新地址另行登记）
+    closure_announced = "closure_announced"  # 已发停更公告（账号仍存在，须按期注销）
     closed = "closed"  # 关停 / 已注销
+
+    @property
+    def exists(self) -> bool:
+        """Still online, so still inspected: an account that announced closure but is not deregistered counts."""
+        return self in (TargetStatus.running, TargetStatus.closure_announced)
+
+
+class UnitLevel(StrEnum):
+    city = "city"  # 市
+    county = "county"  # 县（市、区）
+    department = "department"  # 部门
+
+
+class Contact(BaseModel):
+    """A person responsible at a unit: who gets rectification notices on which channel."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(min_length=1, max_length=50)
+    role: str = Field(default="", max_length=50, description="e.g. 分管领导, 网站管理员, 新媒体运维")
+    email: str = Field(default="", max_length=200)
+    mobile: str = Field(default="", pattern=r"^(|1\d{10})$", description="mainland mobile number, 11 digits")
+    chatbot: str = Field(default="", max_length=500, description="DingTalk or WeCom robot webhook")
 
 
 class Unit(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     unit_id: str
-    name: str
+    name: str = Field(description="full name, e.g. 镇康县人民政府办公室")
     short_name: str = ""
+    code: str = Field(default="", description="统一社会信用代码 or the office's own unit code")
+    level: UnitLevel = UnitLevel.department
     county: str = Field(description="县（区）as the notice prints it, e.g. 镇康县; the city's own departments use 市直")
     parent_id: str | None = None
     supervisor_id: str | None = Field(default=None, description="unit that receives escalations")
     order: int = Field(default=0, description="administrative order, used to sort counties in documents")
-    emails: list[str] = Field(default_factory=list)
+    emails: list[str] = Field(default_factory=list, description="the unit's own mailboxes for notices")
     mobiles: list[str] = Field(default_factory=list)
+    contacts: list[Contact] = Field(default_factory=list)
+    active: bool = Field(default=True, description="False once the unit is abolished or merged")
+    version: int = 1
 
 
 class Target(BaseModel):
@@ -72,11 +104,17 @@ class Target(BaseModel):
     url: str
     unit_id: str
     county: str
-    site_id: str | None = Field(default=None, description="for a column: the website it belongs to")
+    site_id: str | None = Field(default=None, description="column, message board, service guide: its website")
     site_code: str = Field(default="", description="网站标识码")
+    site_kind: str = Field(default="", description="website: 门户 or 部门")
     platform: str = Field(default="", description="new media: 微信公众号, 微博, 抖音, …")
+    account_id: str = Field(default="", description="new media: the platform's account id (微信号, 微博 uid, …)")
+    feed_kind: str = Field(default="", description="new media: rss, json or export (a platform back-office export)")
     column_type: str = Field(default="", description="column: 动态要闻, 通知公告, 政策文件, 信息公开专栏, …")
+    first_level: bool = Field(default=False, description="column: a first-level column (一级栏目)")
     update_period_days: int | None = None
+    reply_days: int | None = Field(default=None, description="message board: promised reply time in working days")
+    profile: dict[str, str] = Field(default_factory=dict, description="per-site extraction selectors")
     has_message_board: bool = False
     status: TargetStatus = TargetStatus.running
     registered_on: date

@@ -128,6 +128,10 @@ async def settle_failure(broker: NatsBroker, msg: NatsMessage, exc: BaseExceptio
         await msg.nack(delay=delay)
 
 
+def is_jetstream(raw: Any) -> bool:
+    return isinstance(raw, Msg) and bool(raw.reply) and raw.reply.startswith("$JS.ACK.")
+
+
 def dead_letter_middleware(policy: DeliveryPolicy) -> type[BaseMiddleware]:
     """A broker middleware that turns every handler failure into a nak or a dead letter, never a lost message."""
 
@@ -136,6 +140,8 @@ def dead_letter_middleware(policy: DeliveryPolicy) -> type[BaseMiddleware]:
             try:
                 return await call_next(msg)
             except Exception as exc:
+                if not is_jetstream(msg.raw_message):
+                    raise  # a core NATS request (a command): there is nothing to nak; the requester sees the error
                 broker = self.context.get("broker")
                 await settle_failure(broker, msg, exc, policy)
                 return None

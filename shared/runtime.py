@@ -84,10 +84,11 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings, clock: Clock | None
             yield
         finally:
             state["ready"] = False
-            await broker.stop()
+            # Service loops stop first, while NATS is still there (a scheduler releases its lease on the way out).
             for task in runtime.background:
                 task.cancel()
             await asyncio.gather(*runtime.background, return_exceptions=True)
+            await broker.stop()
             if hasattr(service, "close"):
                 await service.close()
             await mongo.close()

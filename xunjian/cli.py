@@ -14,14 +14,14 @@ from pathlib import Path
 
 import httpx
 
-STATE_DIR = Path(os.environ.get("XUNJIAN_HOME", ".xunjian"))
-STATE_FILE = STATE_DIR / "run.json"
+from xunjian.state import STATE_DIR, STATE_FILE, load_state, write_state
 
 
 def cmd_up(args: argparse.Namespace) -> int:
     from xunjian.stack import Stack
 
-    if STATE_FILE.exists() and alive(json.loads(STATE_FILE.read_text())["pid"]):
+    state = load_state()
+    if state is not None and alive(int(state["pid"])):
         print(f"xunjian 已在运行（{STATE_FILE}）；先执行 `xunjian down`", file=sys.stderr)
         return 1
     stack = Stack(Path(args.data_dir), Path(args.data_dir) / "logs")
@@ -30,10 +30,10 @@ def cmd_up(args: argparse.Namespace) -> int:
         signal.signal(sig, lambda *_: stopped.set())
     stack.start_servers()
     stack.add_services()
-    stack.on_restart = lambda _name: stack.write_state(STATE_FILE)
+    stack.on_restart = lambda _name: write_state(stack.describe())
     try:
         stack.start()
-        stack.write_state(STATE_FILE)
+        write_state(stack.describe())
         for name, child in stack.children.items():
             print(f"{name:<10} {child.url}")
         print(f"日志：{stack.log_dir}　按 Ctrl-C 或执行 `xunjian down` 停止", flush=True)
@@ -108,6 +108,14 @@ def cmd_probe(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_registry(args: argparse.Namespace) -> int:
+    from xunjian.registry_cli import export_file, import_files
+
+    if args.action == "import":
+        return import_files([Path(p) for p in args.files], args.reason)
+    return export_file(Path(args.files[0]))
+
+
 def cmd_asyncapi(args: argparse.Namespace) -> int:
     from xunjian.asyncapi import document
 
@@ -135,6 +143,11 @@ def main(argv: list[str] | None = None) -> int:
     probe.add_argument("url")
     probe.add_argument("--kind", default="homepage", choices=["availability", "homepage", "columns", "newmedia"])
     probe.set_defaults(run=cmd_probe)
+    registry = sub.add_parser("registry", help="import or export the inventory spreadsheet (XLSX or CSV)")
+    registry.add_argument("action", choices=["import", "export"])
+    registry.add_argument("files", nargs="+", help="import: XLSX or CSV files; export: one .xlsx (or .zip of CSV)")
+    registry.add_argument("--reason", default="导入清单", help="why (recorded in the history)")
+    registry.set_defaults(run=cmd_registry)
     spec = sub.add_parser("asyncapi", help="write the AsyncAPI document of every event")
     spec.add_argument("--out", default="docs/asyncapi.json")
     spec.set_defaults(run=cmd_asyncapi)

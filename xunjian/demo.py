@@ -110,7 +110,7 @@ class Demo:
         stack.env.update(
             {
                 "PROBE_SEND_SIM_TIME": "true",
-                    "PROBE_ALLOW_NETWORKS": "127.0.0.0/8",
+                "PROBE_ALLOW_NETWORKS": "127.0.0.0/8",
                 # The simulator serves every site from one host; the polite per-host default (4) is for real servers.
                 "PROBE_PER_HOST_LIMIT": "64",
                 "SMTP_HOST": "127.0.0.1",
@@ -132,7 +132,8 @@ class Demo:
     async def run_quarter(self, during_round: Callable[[float], Awaitable[None]] | None = None) -> DemoResult:
         began = time.monotonic()
         period = self.scenario.period.id
-        async with httpx.AsyncClient(timeout=60) as http:
+        auth = {"Authorization": f"Bearer {self.stack.admin_token}"}
+        async with httpx.AsyncClient(timeout=60, headers=auth) as http:
             inventory = self.scenario.to_inventory(self.url("simulator"))
             (
                 await http.post(f"{self.url('registry')}/inventory", json=inventory.model_dump(mode="json"))

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import json
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -61,6 +61,8 @@ class Stack:
     embedded: list[Embedded] = field(default_factory=list)
     nats_url: str = ""
     mongodb_uri: str = ""
+    # The city administrator's token for this run: the launcher, the demo and `xunjian registry` use it.
+    admin_token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     _stopping: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
     on_restart: Callable[[str], None] | None = None
@@ -84,7 +86,13 @@ class Stack:
     def add_services(self, names: list[str] | None = None) -> None:
         for name in names or list(SERVICES):
             port = free_port(SERVICES[name])
-            env = {"HTTP_PORT": str(port), "NATS_URL": self.nats_url, "MONGODB_URI": self.mongodb_uri, **self.env}
+            env = {
+                "HTTP_PORT": str(port),
+                "NATS_URL": self.nats_url,
+                "MONGODB_URI": self.mongodb_uri,
+                "REGISTRY_BOOTSTRAP_ADMIN_TOKEN": self.admin_token,
+                **self.env,
+            }
             self.add(Child(name, [sys.executable, "-m", f"services.{name}"], port, env))
 
     def add(self, child: Child) -> None:
@@ -182,14 +190,9 @@ class Stack:
             "nats_url": self.nats_url,
             "mongodb_uri": self.mongodb_uri,
             "log_dir": str(self.log_dir),
+            "admin_token": self.admin_token,
             "children": {
                 n: {"port": c.port, "url": c.url, "pid": c.proc.pid if c.proc else None}
                 for n, c in self.children.items()
             },
         }
-
-    def write_state(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(self.describe(), ensure_ascii=False, indent=2))
-        tmp.replace(path)

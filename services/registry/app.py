@@ -11,7 +11,11 @@ from shared.topology import PROBES, REGISTRY
 
 from . import subscribers
 from .api import api
+from .auth import INDEXES as AUTH_INDEXES
+from .auth import build_auth
+from .leader import Lease
 from .repository import INDEXES, RegistryRepository
+from .scheduler import Scheduler
 from .service import RegistryService
 from .settings import RegistrySettings
 
@@ -40,9 +44,14 @@ async def build(runtime: Runtime) -> RegistryService:
             return 0
 
     service = RegistryService(RegistryRepository(runtime.db), publish, backlog, runtime.clock, settings)
+    service.auth = await build_auth(runtime.db, runtime.clock, settings, service.repo.unit_parents)
+    if settings.schedule_realtime:
+        lease = Lease(js, settings.schedule_lease_bucket, "registry-scheduler", ttl_s=settings.schedule_lease_ttl_s)
+        scheduler = Scheduler(service.repo.list_targets, runtime.clock, publish, settings, service.repo, lease)
+        runtime.spawn(scheduler.run(), "scheduler")
     await service.resync()
     await service.resume_rounds()
     return service
 
 
-SPEC = ServiceSpec(name="registry", router=subscribers.router, build=build, indexes=INDEXES, api=api)
+SPEC = ServiceSpec(name="registry", router=subscribers.router, build=build, indexes=[*INDEXES, *AUTH_INDEXES], api=api)

@@ -11,12 +11,15 @@ from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 
 from shared.clock import CHINA_TZ
-from shared.events import CheckKind, Target, TargetStatus, TargetType
+from shared.events import CheckKind, Target, TargetType
 
 KINDS: dict[TargetType, tuple[CheckKind, ...]] = {
     TargetType.website: (CheckKind.availability, CheckKind.homepage),
     TargetType.column: (CheckKind.columns,),
     TargetType.account: (CheckKind.newmedia,),
+    # Checked once the prober has these kinds (message boards, service guides: issue #4).
+    TargetType.message_board: (),
+    TargetType.service_guide: (),
 }
 
 
@@ -41,7 +44,7 @@ def day_slots(target_id: str, kind: CheckKind, day: date, per_day: int) -> list[
 
 
 def monitored_on(target: Target, day: date) -> bool:
-    if target.status is not TargetStatus.running and target.closed_on is None:
+    if not target.status.exists and target.closed_on is None:
         return False
     return target.registered_on <= day and (target.closed_on is None or day < target.closed_on)
 

@@ -1,4 +1,4 @@
-"""The registry's orchestration: inventory imports with versions, change events, and probe rounds."""
+"""The registry's orchestration: versioned changes with their audit trail, change events, probe rounds."""
 
 from __future__ import annotations
 
@@ -6,11 +6,12 @@ import asyncio
 import hashlib
 import json
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from datetime import date, datetime
+from typing import Any, TypeVar
 
-from shared.clock import Clock
+from shared.clock import CHINA_TZ, Clock
 from shared.events import (
     Event,
     Inventory,
@@ -19,6 +20,7 @@ from shared.events import (
     ProbeRequested,
     Target,
     TargetChanged,
+    TargetStatus,
     Unit,
     UnitChanged,
     natural_id,
@@ -26,14 +28,32 @@ from shared.events import (
 from shared.logging import get_logger
 
 from .repository import RegistryRepository
-from .schedule import round_plan
+from .schedule import KINDS, round_plan
 from .settings import RegistrySettings
+from .validation import check_inventory
 
 log = get_logger(__name__)
 Publish = Callable[[Event], Awaitable[None]]
+Versioned = TypeVar("Versioned", Unit, Target)
 
 
 class UnknownPeriod(LookupError):
+    pass
+
+
+class NotFound(LookupError):
+    pass
+
+
+class InvalidChange(ValueError):
+    """A change the registry refuses; ``problems`` say what is wrong, in Chinese, for the person who sent it."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        super().__init__("；".join(problems))
+        self.problems = list(problems)
+
+
+class Conflict(RuntimeError):
     pass
 
 
@@ -42,10 +62,15 @@ def _content_id(kind: str, key: str, body: dict[str, Any]) -> str:
     return natural_id(kind, key, digest)
 
 
+def _same(a: Unit | Target, b: Unit | Target) -> bool:
+    return a.model_copy(update={"version": 0}) == b.model_copy(update={"version": 0})
+
+
 @dataclass
 class ImportResult:
     units: int
     targets: int
+    changed_units: int
     changed_targets: int
     periods: int
 
@@ -63,34 +88,125 @@ class RegistryService:
         self._publish = publish
         self._backlog = backlog
         self._clock = clock
-        self._settings = settings
+        self.settings = settings
+        self.auth: Any = None  # the AuthService, set by app.build: the API's scope checks reach it here
         self._rounds: dict[str, asyncio.Task[None]] = {}
 
-    # --- inventory ---------------------------------------------------------------------------------------------
+    # --- inventory -----------------------------------------------------------------------------------------------
 
     async def import_inventory(self, inventory: Inventory, actor: str, reason: str) -> ImportResult:
-        """Store every unit, target and period, then announce each; unchanged targets keep their version."""
-        for unit in inventory.units:
-            await self.repo.save_unit(unit)
-            await self._announce_unit(unit)
-        changed = 0
-        for target in inventory.targets:
-            stored = await self._save_target(target, actor, reason)
-            changed += stored is not None
-            await self._announce_target(stored or target)
-        for period in inventory.periods:
-            await self.repo.save_period(period)
-            await self._announce_period(period)
-        return ImportResult(len(inventory.units), len(inventory.targets), changed, len(inventory.periods))
+        """Validate everything, then store every change in one transaction, then announce: all or nothing."""
+        known_units = {u.unit_id for u in await self.repo.list_units()}
+        known_sites = {t.target_id for t in await self.repo.list_targets()}
+        problems = check_inventory(inventory, known_units, known_sites)
+        if problems:
+            raise InvalidChange(problems)
+        units = await self._bumped(inventory.units, await self.repo.get_units(u.unit_id for u in inventory.units))
+        targets = await self._bumped(
+            inventory.targets, await self.repo.get_targets(t.target_id for t in inventory.targets)
+        )
+        now = self._clock.now()
+        async with self.repo.transaction() as session:
+            # Versions were numbered from the current documents read above; the import runs as one transaction.
+            await self.repo.save_versions(
+                "unit", [u.model_dump(mode="json") for u in units], actor, reason, now, session
+            )
+            await self.repo.save_versions(
+                "target", [t.model_dump(mode="json") for t in targets], actor, reason, now, session
+            )
+            for period in inventory.periods:
+                await self.repo.save_period(period, session)
+        await self._announce_all(units, targets, inventory.periods)
+        return ImportResult(
+            len(inventory.units), len(inventory.targets), len(units), len(targets), len(inventory.periods)
+        )
 
-    async def _save_target(self, target: Target, actor: str, reason: str) -> Target | None:
-        current = await self.repo.get_target(target.target_id)
-        if current is not None and current.model_copy(update={"version": target.version}) == target:
-            return None
-        version = current.version + 1 if current else 1
-        stored = target.model_copy(update={"version": version})
-        await self.repo.save_target(stored, actor, reason, self._clock.now())
-        return stored
+    async def _bumped(self, incoming: Sequence[Versioned], current: dict[str, Any]) -> list[Versioned]:
+        """The entities that change, each with the next version number; unchanged ones are left out."""
+        changed: list[Versioned] = []
+        for entity in incoming:
+            key = entity.unit_id if isinstance(entity, Unit) else entity.target_id
+            stored = current.get(key)
+            if stored is not None and _same(stored, entity):
+                continue
+            changed.append(entity.model_copy(update={"version": stored.version + 1 if stored else 1}))
+        return changed
+
+    async def save_unit(self, unit: Unit, actor: str, reason: str, expected_version: int | None = None) -> Unit:
+        stored = await self.repo.get_unit(unit.unit_id)
+        self._check_version(stored, expected_version)
+        parents = await self.repo.unit_parents()
+        problems = check_inventory(Inventory(units=[unit]), set(parents), set())
+        if problems:
+            raise InvalidChange(problems)
+        if stored is not None and _same(stored, unit):
+            return stored
+        new = unit.model_copy(update={"version": stored.version + 1 if stored else 1})
+        await self.repo.save_version("unit", new.model_dump(mode="json"), actor, reason, self._clock.now())
+        await self._announce_unit(new)
+        return new
+
+    async def save_target(self, target: Target, actor: str, reason: str, expected_version: int | None = None) -> Target:
+        stored = await self.repo.get_target(target.target_id)
+        self._check_version(stored, expected_version)
+        units = {u.unit_id for u in await self.repo.list_units()}
+        sites = {t.target_id for t in await self.repo.list_targets()}
+        problems = check_inventory(Inventory(targets=[target]), units, sites)
+        if problems:
+            raise InvalidChange(problems)
+        if stored is not None and _same(stored, target):
+            return stored
+        new = target.model_copy(update={"version": stored.version + 1 if stored else 1})
+        await self.repo.save_version("target", new.model_dump(mode="json"), actor, reason, self._clock.now())
+        await self._announce_target(new)
+        return new
+
+    async def close_target(
+        self, target_id: str, closed_on: date, status: TargetStatus, actor: str, reason: str
+    ) -> Target:
+        stored = await self.repo.get_target(target_id)
+        if stored is None:
+            raise NotFound(target_id)
+        if status.exists:
+            raise InvalidChange([f"关停或注销时状态不能为「{status.value}」"])
+        return await self.save_target(
+            stored.model_copy(update={"status": status, "closed_on": closed_on}), actor, reason
+        )
+
+    @staticmethod
+    def _check_version(stored: Unit | Target | None, expected: int | None) -> None:
+        if expected is not None and (stored.version if stored else 0) != expected:
+            raise Conflict(
+                f"数据已被他人修改（当前版本 {stored.version if stored else 0}，提交时版本 {expected}），请刷新后重试"
+            )
+
+    # --- reads ---------------------------------------------------------------------------------------------------
+
+    async def targets_as_of(self, at: datetime) -> list[Target]:
+        return [Target.model_validate(doc) for doc in await self.repo.as_of("target", at)]
+
+    async def units_as_of(self, at: datetime) -> list[Unit]:
+        return [Unit.model_validate(doc) for doc in await self.repo.as_of("unit", at)]
+
+    async def period_summary(self, period_id: str) -> dict[str, Any]:
+        """Per target type: running at the monitoring point, newly registered and closed within the window."""
+        period = await self.repo.get_period(period_id)
+        if period is None:
+            raise UnknownPeriod(period_id)
+        targets = await self.targets_as_of(self._clock.now())
+        start = period.window_start.astimezone(CHINA_TZ).date()
+        point = period.monitoring_point.astimezone(CHINA_TZ).date()
+        summary: dict[str, Any] = {}
+        for kind in {t.type for t in targets}:
+            of_kind = [t for t in targets if t.type is kind]
+            summary[kind.value] = {
+                "running": sum(_running_on(t, point) for t in of_kind),
+                "registered_in_window": sum(start <= t.registered_on <= point for t in of_kind),
+                "closed_in_window": sum(t.closed_on is not None and start <= t.closed_on <= point for t in of_kind),
+            }
+        return {"period_id": period_id, "window_start": start, "monitoring_point": point, "types": summary}
+
+    # --- announcements -------------------------------------------------------------------------------------------
 
     async def resync(self) -> None:
         """Announce the whole current inventory again.
@@ -98,29 +214,49 @@ class RegistryService:
         Consumers upsert by version, so this is harmless, and it repairs a change stored just before a crash
         that was never announced.
         """
-        for unit in await self.repo.list_units():
-            await self._announce_unit(unit)
-        for target in await self.repo.list_targets():
-            await self._announce_target(target)
-        for period in await self.repo.list_periods():
-            await self._announce_period(period)
+        await self._announce_all(
+            await self.repo.list_units(), await self.repo.list_targets(), await self.repo.list_periods()
+        )
+
+    async def _announce_all(self, units: Sequence[Unit], targets: Sequence[Target], periods: Sequence[Period]) -> None:
+        # Units before targets before periods: consumers that need a target's unit find it already there.
+        await _gather_chunks([self._announce_unit(u) for u in units])
+        await _gather_chunks([self._announce_target(t) for t in targets])
+        await _gather_chunks([self._announce_period(p) for p in periods])
 
     async def _announce_unit(self, unit: Unit) -> None:
-        body = unit.model_dump(mode="json")
-        await self._publish(
-            UnitChanged(event_id=_content_id("unit", unit.unit_id, body), occurred_at=self._clock.now(), unit=unit)
-        )
+        event_id = natural_id("unit", unit.unit_id, unit.version)
+        await self._publish(UnitChanged(event_id=event_id, occurred_at=self._clock.now(), unit=unit))
 
     async def _announce_target(self, target: Target) -> None:
         event_id = natural_id("target", target.target_id, target.version)
         await self._publish(TargetChanged(event_id=event_id, occurred_at=self._clock.now(), target=target))
 
     async def _announce_period(self, period: Period) -> None:
-        body = period.model_dump(mode="json")
-        event_id = _content_id("period", period.period_id, body)
+        event_id = _content_id("period", period.period_id, period.model_dump(mode="json"))
         await self._publish(PeriodChanged(event_id=event_id, occurred_at=self._clock.now(), period=period))
 
-    # --- rounds ------------------------------------------------------------------------------------------------
+    # --- probes --------------------------------------------------------------------------------------------------
+
+    async def reprobe(self, target_id: str) -> list[ProbeRequested]:
+        """Probe one target now, every kind it has (a unit reports a fix; an operator wants to see)."""
+        target = await self.repo.get_target(target_id)
+        if target is None:
+            raise NotFound(target_id)
+        now = self._clock.now()
+        period = await self._period_at(now)
+        round_id = f"reprobe-{uuid.uuid4().hex[:12]}"
+        requests = [self._request(round_id, period, now, target, kind) for kind in KINDS[target.type]]
+        for request in requests:
+            await self._publish(request)
+        return requests
+
+    async def _period_at(self, at: datetime) -> str:
+        for period in await self.repo.list_periods():
+            if period.window_start <= at <= period.monitoring_point:
+                return period.period_id
+        quarter = (at.astimezone(CHINA_TZ).month - 1) // 3 + 1
+        return f"{at.astimezone(CHINA_TZ).year}Q{quarter}"
 
     async def start_round(self, period_id: str, round_id: str | None = None) -> dict[str, Any]:
         """Publish every probe of a period's window, in time order, paced by the prober's backlog.
@@ -149,17 +285,16 @@ class RegistryService:
 
     async def _plan(self, period: Period) -> list[tuple[Any, Target, Any]]:
         targets = await self.repo.list_targets()
-        return round_plan(
-            targets, period.window_start, period.monitoring_point, self._settings.availability_visits_per_day
-        )
+        per_day = self.settings.availability_visits_per_day
+        return round_plan(targets, period.window_start, period.monitoring_point, per_day)
 
     async def _publish_round(self, round_id: str, period: Period, start_at: int) -> None:
         plan = await self._plan(period)
-        chunk = self._settings.round_publish_chunk
+        chunk = self.settings.round_publish_chunk
         for first in range(start_at, len(plan), chunk):
             await self._wait_for_room()
             batch = plan[first : first + chunk]
-            await asyncio.gather(*(self._publish(self._request(round_id, period, *item)) for item in batch))
+            await asyncio.gather(*(self._publish(self._request(round_id, period.period_id, *item)) for item in batch))
             await self.repo.advance_round(round_id, first + len(batch), done=first + len(batch) >= len(plan))
         if not plan:
             await self.repo.advance_round(round_id, 0, done=True)
@@ -167,10 +302,10 @@ class RegistryService:
 
     async def _wait_for_room(self) -> None:
         # Back-pressure: the prober is behind. Its backlog lives in another process, so it is polled.
-        while await self._backlog() >= self._settings.round_max_outstanding:  # noqa: ASYNC110
+        while await self._backlog() >= self.settings.round_max_outstanding:  # noqa: ASYNC110
             await asyncio.sleep(0.2)
 
-    def _request(self, round_id: str, period: Period, at: Any, target: Target, kind: Any) -> ProbeRequested:
+    def _request(self, round_id: str, period_id: str, at: Any, target: Target, kind: Any) -> ProbeRequested:
         return ProbeRequested(
             event_id=ProbeRequested.id_for(target.target_id, kind, at),
             occurred_at=self._clock.now(),
@@ -180,10 +315,22 @@ class RegistryService:
             kind=kind,
             url=target.url,
             scheduled_for=at,
-            period_id=period.period_id,
+            period_id=period_id,
+            profile=target.profile,
         )
 
     async def close(self) -> None:
         for task in self._rounds.values():
             task.cancel()
         await asyncio.gather(*self._rounds.values(), return_exceptions=True)
+
+
+def _running_on(target: Target, day: date) -> bool:
+    if target.registered_on > day:
+        return False
+    return target.closed_on >= day if target.closed_on is not None else target.status.exists
+
+
+async def _gather_chunks(coros: list[Awaitable[None]], size: int = 200) -> None:
+    for first in range(0, len(coros), size):
+        await asyncio.gather(*coros[first : first + size])

@@ -15,7 +15,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.clock import CHINA_TZ
-from shared.events import IndicatorStatus, Outcome, Period, Target, TargetStatus, TargetType, Unit, Verdict
+from shared.events import IndicatorStatus, Outcome, Period, Target, TargetType, Unit, Verdict
 
 Rounding = Literal["half_up", "truncate"]
 
@@ -165,7 +165,7 @@ def is_running_at(target: Target, point: date) -> bool:
         return False
     if target.closed_on is not None:
         return target.closed_on >= point
-    return target.status is TargetStatus.running
+    return target.status.exists
 
 
 # --- ordering ---------------------------------------------------------------------------------------------------
@@ -296,6 +296,9 @@ def categorize(
 # --- the notice's numbers ---------------------------------------------------------------------------------------
 
 
+COUNTED_TYPES = frozenset({TargetType.website, TargetType.column, TargetType.account})
+
+
 def compute_numbers(
     period: Period,
     targets: Iterable[Target],
@@ -309,7 +312,8 @@ def compute_numbers(
 ) -> NoticeNumbers:
     """Everything the notice of ``period`` prints from data. ``verdicts`` are the latest of the period per target."""
     ordering = Ordering(units)
-    by_id = {t.target_id: t for t in targets}
+    # The notice counts websites, columns and accounts; message boards and guide sources are parts of websites.
+    by_id = {t.target_id: t for t in targets if t.type in COUNTED_TYPES}
     latest = {v.target_id: v for v in verdicts if v.period_id == period.period_id}
     start, point = china_day(period, "start"), china_day(period, "point")
     running = sorted((t for t in by_id.values() if is_running_at(t, point)), key=ordering.key)

@@ -10,6 +10,7 @@ from shared.events import (
     AvailabilityFacts,
     CheckKind,
     Event,
+    Facts,
     ObservationRecorded,
     PageFacts,
     Period,
@@ -42,8 +43,10 @@ def period_changed(period: Period) -> PeriodChanged:
     )
 
 
-def visit(target: Target, period_id: str, at: datetime, opened: bool, round_id: str) -> ObservationRecorded:
-    request_id = natural_id("probe", target.target_id, "availability", at)
+def observation(
+    target: Target, period_id: str, at: datetime, round_id: str, kind: CheckKind, facts: Facts, opened: bool = True
+) -> ObservationRecorded:
+    request_id = natural_id("probe", target.target_id, kind.value, at)
     return ObservationRecorded(
         event_id=ObservationRecorded.id_for(request_id),
         occurred_at=at,
@@ -51,32 +54,24 @@ def visit(target: Target, period_id: str, at: datetime, opened: bool, round_id: 
         request_id=request_id,
         target_id=target.target_id,
         target_type=target.type,
-        kind=CheckKind.availability,
+        kind=kind,
         period_id=period_id,
         url=target.url,
         observed_at=at,
         status=200 if opened else None,
         error="" if opened else "timeout",
-        facts=AvailabilityFacts(opened=opened),
+        facts=facts,
     )
+
+
+def visit(target: Target, period_id: str, at: datetime, opened: bool, round_id: str) -> ObservationRecorded:
+    facts = AvailabilityFacts(opened=opened)
+    return observation(target, period_id, at, round_id, CheckKind.availability, facts, opened)
 
 
 def homepage(target: Target, period_id: str, at: datetime, newest: date, round_id: str) -> ObservationRecorded:
-    request_id = natural_id("probe", target.target_id, "homepage", at)
-    return ObservationRecorded(
-        event_id=ObservationRecorded.id_for(request_id),
-        occurred_at=at,
-        correlation_id=round_id,
-        request_id=request_id,
-        target_id=target.target_id,
-        target_type=target.type,
-        kind=CheckKind.homepage,
-        period_id=period_id,
-        url=target.url,
-        observed_at=at,
-        status=200,
-        facts=PageFacts(kind="homepage", newest_item_on=newest),
-    )
+    facts = PageFacts(kind="homepage", newest_item_on=newest)
+    return observation(target, period_id, at, round_id, CheckKind.homepage, facts)
 
 
 def day_of_visits(

@@ -45,8 +45,17 @@ def inventory(site_name: str = "青山县人民政府") -> Inventory:
     return Inventory(units=[unit], targets=[site, account], periods=[period])
 
 
+ADMIN_TOKEN = "test-admin-token-0123456789abcdef"
+ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
+
 def settings(nats_url: str, mongodb_uri: str, prefix: str) -> RegistrySettings:
-    return RegistrySettings(nats_url=nats_url, mongodb_uri=mongodb_uri, mongodb_db_prefix=prefix)
+    return RegistrySettings(
+        nats_url=nats_url,
+        mongodb_uri=mongodb_uri,
+        mongodb_db_prefix=prefix,
+        registry_bootstrap_admin_token=ADMIN_TOKEN,  # type: ignore[arg-type]
+    )
 
 
 async def stream_subjects(js: Any, stream: str) -> list[str]:
@@ -60,7 +69,10 @@ async def stream_subjects(js: Any, stream: str) -> list[str]:
 async def test_an_import_is_stored_and_announced_and_an_unchanged_reimport_keeps_versions(
     nats_url_: str, mongodb_uri: str, db_prefix: str, jetstream: Any
 ) -> None:
-    async with running(SPEC, settings(nats_url_, mongodb_uri, db_prefix)) as base, httpx.AsyncClient() as http:
+    async with (
+        running(SPEC, settings(nats_url_, mongodb_uri, db_prefix)) as base,
+        httpx.AsyncClient(headers=ADMIN) as http,
+    ):
         first = (await http.post(f"{base}/inventory", json=inventory().model_dump(mode="json"))).json()
         again = (await http.post(f"{base}/inventory", json=inventory().model_dump(mode="json"))).json()
         renamed = (
@@ -70,6 +82,7 @@ async def test_an_import_is_stored_and_announced_and_an_unchanged_reimport_keeps
         targets = {t["target_id"]: t for t in (await http.get(f"{base}/targets")).json()}
 
     assert first["changed_targets"] == 2 and again["changed_targets"] == 0 and renamed["changed_targets"] == 1
+    assert first["changed_units"] == 1 and again["changed_units"] == 0
     assert [h["version"] for h in history] == [1, 2]
     assert history[1]["snapshot"]["name"] == "青山县政府门户"
     assert targets["qs-portal"]["version"] == 2 and targets["qs-wechat"]["version"] == 1
@@ -86,7 +99,10 @@ async def test_a_round_publishes_every_probe_of_the_window_once(
     inv = inventory()
     period = inv.periods[0]
     expected = round_plan(list(inv.targets), period.window_start, period.monitoring_point, 20)
-    async with running(SPEC, settings(nats_url_, mongodb_uri, db_prefix)) as base, httpx.AsyncClient() as http:
+    async with (
+        running(SPEC, settings(nats_url_, mongodb_uri, db_prefix)) as base,
+        httpx.AsyncClient(headers=ADMIN) as http,
+    ):
         await http.post(f"{base}/inventory", json=inv.model_dump(mode="json"))
         created = (await http.post(f"{base}/rounds", json={"period_id": "2022Q3", "round_id": "r1"})).json()
 

@@ -25,7 +25,10 @@ def evaluate(rules: RuleSet, evidence: Evidence) -> list[IndicatorResult]:
         ]
     if target.type is TargetType.column:
         return [evaluate_column(rules.column, target, as_of, evidence.column)]
-    return [evaluate_newmedia(rules.newmedia, target, as_of, evidence.feed)]
+    if target.type is TargetType.account:
+        return [evaluate_newmedia(rules.newmedia, target, as_of, evidence.feed)]
+    # Message boards and service-guide sources are judged through their website's indicators (W-V5, W-V6).
+    return []
 
 
 def verdict(target: Target, results: Sequence[IndicatorResult]) -> Outcome:
