@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 
 import httpx
 import uvicorn
@@ -40,3 +41,13 @@ async def running(spec: ServiceSpec, settings: ServiceSettings, clock: Clock | N
     finally:
         server.should_exit = True
         await task
+
+
+def wait_for(condition: Callable[[], object], timeout: float, what: str) -> None:
+    """Poll a condition from synchronous code until it holds; fail naming what never happened."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")

@@ -29,6 +29,8 @@ def cmd_up(args: argparse.Namespace) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stopped.set())
     stack.start_servers()
+    # A running system probes its inventory on the wall clock; the demo drives time itself instead.
+    stack.env.setdefault("SCHEDULE_REALTIME", "true")
     stack.add_services()
     stack.on_restart = lambda _name: write_state(stack.describe())
     try:
@@ -36,7 +38,8 @@ def cmd_up(args: argparse.Namespace) -> int:
         write_state(stack.describe())
         for name, child in stack.children.items():
             print(f"{name:<10} {child.url}")
-        print(f"日志：{stack.log_dir}　按 Ctrl-C 或执行 `xunjian down` 停止", flush=True)
+        print(f"日志：{stack.log_dir}　管理员令牌：{STATE_FILE}（admin_token）")
+        print("按 Ctrl-C 或执行 `xunjian down` 停止", flush=True)
         stopped.wait()
     finally:
         print("正在停止 …", file=sys.stderr)

@@ -7,13 +7,12 @@ import os
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from simulator.scenario import demo_path
+from tests.apps import wait_for
 from xunjian.cli import alive
 from xunjian.embedded import free_port, wait_tcp
 
@@ -23,15 +22,6 @@ def xunjian(home: Path, *args: str, timeout: float = 60) -> subprocess.Completed
     return subprocess.run(
         [sys.executable, "-m", "xunjian", *args], env=env, capture_output=True, text=True, timeout=timeout
     )
-
-
-def wait_for(condition: Callable[[], object], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def start_up(home: Path) -> tuple[subprocess.Popen[str], dict[str, object]]:
