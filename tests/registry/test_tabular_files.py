@@ -4,25 +4,13 @@ from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 
 import openpyxl
 
 from services.registry.tabular import parse_import
+from tests.registry.sheets import workbook
 from tests.registry.test_tabular_rules import SITE, SITE_HEADER, UNIT_HEADER, UNITS, csv_file
-
-
-def workbook(sheets: Mapping[str, Sequence[Sequence[object]]]) -> bytes:
-    book = openpyxl.Workbook()
-    book.remove(book.active)
-    for title, rows in sheets.items():
-        sheet = book.create_sheet(title)
-        for row in rows:
-            sheet.append(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
 
 
 def test_a_gb18030_csv_without_bom_is_read() -> None:

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import io
 import time
-from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 
-import openpyxl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from services.registry.tabular import export_xlsx, parse_import
 from services.registry.tabular.headers import SHEETS
 from shared.events import Inventory, Target, TargetType, Unit, UnitLevel
+from tests.registry.sheets import workbook
 
 HEADERS = [column.header for spec in SHEETS for column in spec.columns] + ["备注", "所属网站", "序号"]
 SAFE_TEXT = st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=30)
@@ -31,18 +29,6 @@ CELLS = st.one_of(
 )
 
 
-def _workbook(sheets: Mapping[str, Sequence[Sequence[object]]]) -> bytes:
-    book = openpyxl.Workbook()
-    book.remove(book.active)
-    for title, rows in sheets.items():
-        sheet = book.create_sheet(title)
-        for row in rows:
-            sheet.append(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
-
-
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.lists(st.sampled_from([s.title for s in SHEETS] + ["Sheet1"]), min_size=1, max_size=3, unique=True),
@@ -52,7 +38,7 @@ def _workbook(sheets: Mapping[str, Sequence[Sequence[object]]]) -> bytes:
 def test_random_cells_in_a_workbook_give_problems_not_exceptions(
     titles: list[str], header: list[str], rows: list[list[object]]
 ) -> None:
-    data = _workbook({title: [header, *rows] for title in titles})
+    data = workbook({title: [header, *rows] for title in titles})
     result = parse_import([("fuzz.xlsx", data)])
     assert result.inventory is not None or result.problems
     assert all(p.message for p in result.problems)
