@@ -158,10 +158,15 @@ class PeriodChanged(Event):
 
 
 class CheckKind(StrEnum):
-    availability = "availability"
-    homepage = "homepage"
-    columns = "columns"
-    newmedia = "newmedia"
+    availability = "availability"  # W-V2
+    homepage = "homepage"  # W-V3
+    columns = "columns"  # W-V4, 政策文件 6-month deduction
+    newmedia = "newmedia"  # N-V2, N-V3
+    links = "links"  # 链接可用性
+    interaction = "interaction"  # W-V5, reply deductions
+    service_guides = "service_guides"  # W-V6
+    content = "content"  # W-V1 严重表述错误
+    site_basics = "site_basics"  # 功能设计: 网站标识码, ICP 备案, 公安备案, 党政机关标识, search, 找错
 
 
 class ProbeRequested(Event):
@@ -220,9 +225,113 @@ class NewMediaFacts(BaseModel):
     posts_in_window: int = 0
     has_interaction: bool | None = None
     closure_notice_on: date | None = Field(default=None, description="date of a 停更公告 post, if any")
+    source: Literal["rss", "json", "export", ""] = Field(default="", description="feed kind or an uploaded export")
 
 
-Facts = Annotated[AvailabilityFacts | PageFacts | NewMediaFacts, Field(discriminator="kind")]
+class SiteBasicsFacts(BaseModel):
+    """What 国办发〔2017〕47号 asks of every page's header and footer, as found on the homepage."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    kind: Literal["site_basics"] = "site_basics"
+    site_code: str = Field(default="", description="网站标识码, from <meta name=SiteIDCode> or the footer")
+    site_code_source: Literal["meta", "footer", ""] = ""
+    site_name: str = Field(default="", description="<meta name=SiteName>")
+    icp: str = Field(default="", description="ICP备案编号, e.g. 滇ICP备05000001号")
+    police_record: str = Field(default="", description="公安机关备案号, e.g. 滇公网安备 53090202000001号")
+    party_gov_label: bool = Field(default=False, description="党政机关标识 (the red 党政机关 logo, usually dzjg.gov.cn)")
+    organizer: str = Field(default="", description="主办单位 as printed")
+    search: bool = Field(default=False, description="a site search box or link")
+    error_report: bool = Field(default=False, description="the 「我为政府网站找错」 entry")
+
+
+class Message(BaseModel):
+    """One message on a message board (留言), as published."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    title: str
+    url: str = ""
+    category: str = Field(default="", description="咨询, 建议, 投诉, 信访, 纪检举报 … as the board labels it")
+    asked_on: date | None = Field(default=None, description="留言时间")
+    answered_on: date | None = Field(default=None, description="答复时间")
+    status: str = Field(default="", description="as printed: 已答复, 未答复, 办理中 …")
+
+
+class InteractionFacts(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    kind: Literal["interaction"] = "interaction"
+    channel_present: bool = Field(description="a working consultation/suggestion channel (信访、纪检举报 do not count)")
+    channel_kinds: list[str] = Field(default_factory=list, description="e.g. 咨询, 建议, 投诉")
+    messages: list[Message] = Field(default_factory=list)
+    messages_seen: int = 0
+
+
+class ServiceGuide(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    name: str = Field(description="事项名称")
+    url: str = ""
+    elements: list[str] = Field(default_factory=list, description="key elements present: 设定依据, 申请条件 …")
+    missing: list[str] = Field(default_factory=list, description="key elements absent")
+    statutory_days: int | None = Field(default=None, description="法定办结时限, working days")
+    promised_days: int | None = Field(default=None, description="承诺办结时限, working days")
+    problems: list[str] = Field(default_factory=list, description="inconsistencies, in the notices' wording")
+
+
+class ServiceGuideFacts(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    kind: Literal["service_guides"] = "service_guides"
+    service_offered: bool = Field(description="the site offers 办事服务 at all")
+    guides: list[ServiceGuide] = Field(default_factory=list)
+
+
+class WordFinding(BaseModel):
+    """A wrong or sensitive expression found in published content."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    word: str
+    suggestion: str = ""
+    category: str = Field(description="leader_name, leader_title, institution, forbidden, typo …")
+    severity: Literal["一般", "疑似", "严重"]
+    context: str = Field(description="the text around the word")
+    url: str
+    offset: int = Field(ge=0, description="character offset in the page's text")
+
+
+class ContentFacts(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    kind: Literal["content"] = "content"
+    pages_checked: int = 0
+    findings: list[WordFinding] = Field(default_factory=list)
+    dictionary_version: str = ""
+
+
+class DeadLink(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    url: str
+    found_on: str
+    status: int | None = None
+    error: str = ""
+
+
+class LinksFacts(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    kind: Literal["links"] = "links"
+    pages_crawled: int = 0
+    links_checked: int = 0
+    dead_total: int = 0
+    dead: list[DeadLink] = Field(default_factory=list, description="at most 500, the rest counted in dead_total")
+
+
+Facts = Annotated[
+    AvailabilityFacts
+    | PageFacts
+    | NewMediaFacts
+    | SiteBasicsFacts
+    | InteractionFacts
+    | ServiceGuideFacts
+    | ContentFacts
+    | LinksFacts,
+    Field(discriminator="kind"),
+]
 
 
 class ObservationRecorded(Event):
@@ -239,6 +348,9 @@ class ObservationRecorded(Event):
     error: str = Field(default="", description="why the fetch failed: timeout, connection refused, …")
     timing: Timing = Field(default_factory=Timing)
     evidence: str = Field(default="", description="content hash of the archived raw response")
+    findings: list[str] = Field(
+        default_factory=list, description="problems of the fetch itself: expired certificate, refused address …"
+    )
     facts: Facts
 
     def subject(self) -> str:

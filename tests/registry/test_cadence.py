@@ -96,7 +96,7 @@ def test_kinds_the_prober_does_not_implement_are_in_the_table_but_not_planned_by
     assert planned == {Kind.availability, Kind.homepage}
     enabled = plan_day([board], DAY, TABLE, (*IMPLEMENTED_KINDS, Kind.interaction), host_gap_s=0)
     assert [v.kind for v in enabled] == [Kind.interaction]
-    assert Kind.interaction.check_kind is None and Kind.homepage.check_kind is CheckKind.homepage
+    assert Kind.interaction.check_kind is CheckKind.interaction and Kind.homepage.check_kind is CheckKind.homepage
 
 
 def test_the_table_is_configurable_per_target_type_but_never_below_the_national_twenty_visits() -> None:

@@ -18,7 +18,7 @@ from services.registry.repository import RegistryRepository
 from services.registry.scheduler import Scheduler, TickResult, probe_for
 from shared.clock import CHINA_TZ, FixedClock
 from shared.db import make_client
-from shared.events import ProbeRequested, Target, TargetStatus, TargetType
+from shared.events import CheckKind, ProbeRequested, Target, TargetStatus, TargetType
 from shared.topology import PROBES, ensure_streams
 
 START = datetime(2026, 11, 27, 9, 0, tzinfo=CHINA_TZ)
@@ -238,4 +238,5 @@ def test_a_visit_keeps_its_id_when_spreading_delays_it() -> None:
     probe = probe_for(visit, START)
     assert probe is not None and probe.scheduled_for == START + timedelta(minutes=3)
     assert probe.event_id == ProbeRequested.id_for(site.target_id, probe.kind, START)
-    assert probe_for(Visit(START, "p", Kind.links, START, site, "h"), START) is None
+    links = probe_for(Visit(START, "p", Kind.links, START, site, "h"), START)
+    assert links is not None and links.kind is CheckKind.links
