@@ -14,6 +14,7 @@ from pathlib import Path
 
 import httpx
 
+from shared.events import CheckKind
 from xunjian.state import STATE_DIR, STATE_FILE, load_state, write_state
 
 
@@ -144,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     demo.set_defaults(run=cmd_demo)
     probe = sub.add_parser("probe", help="run one check against one URL and print the observation")
     probe.add_argument("url")
-    probe.add_argument("--kind", default="homepage", choices=["availability", "homepage", "columns", "newmedia"])
+    probe.add_argument("--kind", default="homepage", choices=[k.value for k in CheckKind])
     probe.set_defaults(run=cmd_probe)
     registry = sub.add_parser("registry", help="import or export the inventory spreadsheet (XLSX or CSV)")
     registry.add_argument("action", choices=["import", "export"])
