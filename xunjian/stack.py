@@ -91,6 +91,7 @@ class Stack:
                 "NATS_URL": self.nats_url,
                 "MONGODB_URI": self.mongodb_uri,
                 "REGISTRY_BOOTSTRAP_ADMIN_TOKEN": self.admin_token,
+                "PROBE_API_TOKEN": self.admin_token,
                 **self.env,
             }
             self.add(Child(name, [sys.executable, "-m", f"services.{name}"], port, env))

@@ -12,6 +12,7 @@ from shared.runtime import Runtime, ServiceSpec
 from shared.topology import OBSERVATIONS
 
 from . import subscribers
+from .api import api
 from .fetch import Fetcher
 from .repository import INDEXES, EvidenceRepository
 from .service import ProberService
@@ -31,13 +32,13 @@ async def build(runtime: Runtime) -> ProberService:
     return ProberService(Fetcher(settings), repository, publish, runtime.clock, settings, on_close=inflight.drain)
 
 
-SPEC = ServiceSpec(name="prober", router=subscribers.router, build=build, indexes=INDEXES)
+SPEC = ServiceSpec(name="prober", router=subscribers.router, build=build, indexes=INDEXES, api=api)
 
 _TARGET_TYPES = {
-    CheckKind.availability: TargetType.website,
-    CheckKind.homepage: TargetType.website,
     CheckKind.columns: TargetType.column,
     CheckKind.newmedia: TargetType.account,
+    CheckKind.interaction: TargetType.message_board,
+    CheckKind.service_guides: TargetType.service_guide,
 }
 
 
@@ -70,7 +71,7 @@ def adhoc_request(url: str, kind: CheckKind, at: datetime) -> ProbeRequested:
         occurred_at=at,
         correlation_id="adhoc",
         target_id=url,
-        target_type=_TARGET_TYPES[kind],
+        target_type=_TARGET_TYPES.get(kind, TargetType.website),
         kind=kind,
         url=url,
         scheduled_for=at,

@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Protocol
 
 from shared.clock import Clock
-from shared.events import ObservationRecorded, ProbeRequested, Timing
+from shared.events import (
+    CheckKind,
+    NewMediaFacts,
+    ObservationRecorded,
+    ProbeRequested,
+    TargetType,
+    Timing,
+    natural_id,
+)
 from shared.logging import get_logger
 
+from .extract.exports import read_export
+from .extract.feeds import activity_of
 from .fetch import FetchResult
 from .observers import OBSERVERS, Context
 from .observers.base import Fetches
@@ -78,6 +89,41 @@ class ProberService:
             facts=seen.facts,
             findings=seen.findings,
         )
+
+    async def record_export(self, target_id: str, period_id: str, filename: str, body: bytes) -> ObservationRecorded:
+        """An uploaded platform export stands in for a feed: the same N-V2 facts, the file kept as evidence."""
+        read = await asyncio.to_thread(read_export, filename, body)
+        now = self._clock.now()
+        activity = activity_of(read.posts, now)
+        facts = NewMediaFacts(
+            newest_post_at=activity.newest_post_at,
+            posts_in_window=activity.posts_in_window,
+            closure_notice_on=activity.closure_notice_on,
+            has_interaction=read.has_interaction,
+            source="export",
+        )
+        sha256 = hashlib.sha256(body).hexdigest()
+        if self._evidence is not None:
+            await self._evidence.store(sha256, body, "application/octet-stream", f"upload:{filename}", now)
+        # The same file uploaded twice is the same observation.
+        request_id = natural_id("export", target_id, sha256)
+        observation = ObservationRecorded(
+            event_id=ObservationRecorded.id_for(request_id),
+            occurred_at=now,
+            correlation_id="export",
+            request_id=request_id,
+            target_id=target_id,
+            target_type=TargetType.account,
+            kind=CheckKind.newmedia,
+            period_id=period_id,
+            url=f"upload:{filename}",
+            observed_at=now,
+            evidence=sha256,
+            facts=facts,
+            findings=[f"export: {len(read.skipped_rows)} rows without a readable date"] if read.skipped_rows else [],
+        )
+        await self._publish(observation)
+        return observation
 
     async def close(self) -> None:
         if self._on_close is not None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, SecretStr
 
 from shared.settings import ServiceSettings
 
@@ -33,3 +33,5 @@ class ProberSettings(ServiceSettings):
     )
     # Accelerated time: send X-Xunjian-Sim-Time and record observed_at = scheduled_for (see docs: Accelerated time).
     send_sim_time: bool = Field(default=False, validation_alias=_env("send_sim_time", "PROBE_SEND_SIM_TIME"))
+    # Uploads of platform exports (accounts with no feed) need this token; unset, the upload endpoint refuses.
+    api_token: SecretStr | None = Field(default=None, validation_alias=_env("api_token", "PROBE_API_TOKEN"))

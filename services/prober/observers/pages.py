@@ -8,7 +8,7 @@ from typing import Literal
 from shared.clock import CHINA_TZ
 from shared.events import AvailabilityFacts, CheckKind, DatedItem, NewMediaFacts, PageFacts
 
-from ..extract.feeds import read_feed
+from ..extract.feeds import is_json, read_feed
 from ..extract.pages import extract_items
 from ..fetch import FetchResult
 from .base import Context, Observed
@@ -53,10 +53,11 @@ def page_facts(kind: CheckKind, result: FetchResult, observed_at: datetime) -> P
 def newmedia_facts(result: FetchResult, observed_at: datetime) -> NewMediaFacts:
     if not result.opened:
         return NewMediaFacts()
-    activity = read_feed(result.text(), observed_at)
+    text = result.text()
+    activity = read_feed(text, observed_at)
     return NewMediaFacts(
         newest_post_at=activity.newest_post_at,
         posts_in_window=activity.posts_in_window,
         closure_notice_on=activity.closure_notice_on,
-        source="rss",
+        source="json" if is_json(text) else "rss",
     )
