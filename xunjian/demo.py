@@ -113,6 +113,8 @@ class Demo:
                 "PROBE_ALLOW_NETWORKS": "127.0.0.0/8",
                 # The simulator serves every site from one host; the polite per-host default (4) is for real servers.
                 "PROBE_PER_HOST_LIMIT": "64",
+                # Nor is the politeness interval between visits to one host (0.5 s) meant for the simulator.
+                "PROBE_HOST_INTERVAL_S": "0",
                 "SMTP_HOST": "127.0.0.1",
                 "SMTP_PORT": str(smtp_port),
             }

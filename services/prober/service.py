@@ -87,7 +87,8 @@ class ProberService:
             timing=Timing(ttfb_ms=result.ttfb_ms, total_ms=result.total_ms),
             evidence=await self._archive(result) if seen.evidence else "",
             facts=seen.facts,
-            findings=seen.findings,
+            # The fetch's own findings (certificate, refused address) and the observer's, each once.
+            findings=list(dict.fromkeys([*result.findings, *seen.findings])),
         )
 
     async def record_export(self, target_id: str, period_id: str, filename: str, body: bytes) -> ObservationRecorded:

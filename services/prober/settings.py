@@ -35,3 +35,8 @@ class ProberSettings(ServiceSettings):
     send_sim_time: bool = Field(default=False, validation_alias=_env("send_sim_time", "PROBE_SEND_SIM_TIME"))
     # Uploads of platform exports (accounts with no feed) need this token; unset, the upload endpoint refuses.
     api_token: SecretStr | None = Field(default=None, validation_alias=_env("api_token", "PROBE_API_TOKEN"))
+    # CIDRs (comma-separated) the SSRF guard lets through although they are not public; tests and the simulator:
+    # 127.0.0.0/8. Empty: only public addresses are fetched.
+    allow_networks: str = Field(default="", validation_alias=_env("allow_networks", "PROBE_ALLOW_NETWORKS"))
+    # Seconds between the starts of two visits to one host (politeness; 0 lifts it). Not counted in probe_timeout_s.
+    host_interval_s: float = Field(default=0.5, validation_alias=_env("host_interval_s", "PROBE_HOST_INTERVAL_S"))

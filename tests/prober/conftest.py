@@ -82,6 +82,14 @@ def make_app(site: Site) -> web.Application:
     return app
 
 
+@pytest.fixture(autouse=True)
+def local_servers_are_reachable(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests serve pages from 127.0.0.1, which the prober's SSRF guard refuses unless allowed; and they fetch
+    one host many times, which the politeness interval would slow down. Tests of the guard pass their own values."""
+    monkeypatch.setenv("PROBE_ALLOW_NETWORKS", "127.0.0.0/8")
+    monkeypatch.setenv("PROBE_HOST_INTERVAL_S", "0")
+
+
 @pytest.fixture
 async def site() -> AsyncIterator[Site]:
     state = Site()

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import gzip
+import itertools
+import ssl
+import time
+import zlib
 from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
 
 import pytest
+from aiohttp import web
 
-from services.prober.fetch import SIM_TIME_HEADER, Fetcher, refresh_target
+from services.prober.fetch import SIM_TIME_HEADER, Fetcher, Inflater, refresh_target, tls_finding
 from services.prober.settings import ProberSettings
 from shared.clock import CHINA_TZ
 from xunjian.embedded import free_port
@@ -123,3 +129,79 @@ def test_only_an_immediate_meta_refresh_counts_as_a_redirect() -> None:
     assert refresh_target(b'<meta http-equiv="refresh" content="300">') is None
     assert refresh_target(b'<meta http-equiv="refresh" content="60;url=/next">') is None
     assert refresh_target(b'<meta name="keywords" content="0;url=x">') is None
+
+
+async def test_visits_to_one_host_are_spaced_by_the_interval_which_does_not_count_against_the_timeout() -> None:
+    arrivals: list[float] = []
+
+    async def page(request: web.Request) -> web.Response:
+        arrivals.append(time.monotonic())
+        return web.Response(text="<p>ok</p>", content_type="text/html")
+
+    app = web.Application()
+    app.router.add_get("/", page)
+    runner = web.AppRunner(app, shutdown_timeout=0.1)
+    await runner.setup()
+    tcp = web.TCPSite(runner, "127.0.0.1", 0)
+    await tcp.start()
+    url = f"http://127.0.0.1:{tcp._server.sockets[0].getsockname()[1]}/"  # type: ignore[union-attr]
+    engine = Fetcher(settings(probe_timeout_s=0.25, per_host_limit=4), host_interval_s=0.3)
+    try:
+        results = await asyncio.gather(*(engine.fetch(url) for _ in range(3)))
+    finally:
+        await engine.close()
+        await runner.cleanup()
+    # Three visits 0.3 s apart wait 0.6 s in all, longer than the 0.25 s timeout, yet none failed.
+    assert [r.error for r in results] == [""] * 3
+    gaps = [later - earlier for earlier, later in itertools.pairwise(arrivals)]
+    assert len(gaps) == 2 and min(gaps) >= 0.29
+
+
+async def test_gzip_and_both_forms_of_deflate_are_inflated() -> None:
+    text = "<p>临沧要闻</p>".encode() * 1000
+    raw_deflate = zlib.compressobj(6, zlib.DEFLATED, -zlib.MAX_WBITS)
+    bodies = {
+        "gzip": gzip.compress(text[:500]) + gzip.compress(text[500:]),  # two members, as some servers send
+        "deflate": zlib.compress(text),
+        "x-deflate-raw": raw_deflate.compress(text) + raw_deflate.flush(),
+    }
+
+    async def page(request: web.Request) -> web.Response:
+        coding = request.query["coding"]
+        header = "deflate" if coding == "x-deflate-raw" else coding
+        return web.Response(body=bodies[coding], headers={"Content-Type": "text/html", "Content-Encoding": header})
+
+    app = web.Application()
+    app.router.add_get("/", page)
+    runner = web.AppRunner(app, shutdown_timeout=0.1)
+    await runner.setup()
+    tcp = web.TCPSite(runner, "127.0.0.1", 0)
+    await tcp.start()
+    base = f"http://127.0.0.1:{tcp._server.sockets[0].getsockname()[1]}/"  # type: ignore[union-attr]
+    engine = Fetcher(settings())
+    try:
+        results = [await engine.fetch(f"{base}?coding={coding}") for coding in bodies]
+    finally:
+        await engine.close()
+        await runner.cleanup()
+    for result in results:
+        assert result.opened and result.body == text and not result.truncated and not result.findings
+
+
+def test_a_small_page_that_compresses_well_is_not_taken_for_a_bomb() -> None:
+    inflater = Inflater.for_coding("gzip")
+    assert inflater is not None
+    page = b"<tr><td>" + b"&nbsp;" * 100_000 + b"</td></tr>"  # 600 KB inflating from about 1 KB: under the floor
+    assert inflater.feed(gzip.compress(page), len(page) + 1) == page
+
+
+def test_certificate_failures_become_stable_codes() -> None:
+    def failure(code: int, message: str) -> ssl.SSLCertVerificationError:
+        exc = ssl.SSLCertVerificationError(1, message)
+        exc.verify_code, exc.verify_message = code, message
+        return exc
+
+    assert tls_finding(failure(10, "certificate has expired")) == "tls: certificate has expired"
+    assert tls_finding(failure(62, "Hostname mismatch, certificate is not valid for 'x'.")) == "tls: hostname mismatch"
+    assert tls_finding(failure(99, "Some New Problem")) == "tls: some new problem"
+    assert tls_finding(ssl.SSLError(1, "[SSL] wrong version")) == "tls: handshake failed"
