@@ -40,3 +40,19 @@ class ProberSettings(ServiceSettings):
     allow_networks: str = Field(default="", validation_alias=_env("allow_networks", "PROBE_ALLOW_NETWORKS"))
     # Seconds between the starts of two visits to one host (politeness; 0 lifts it). Not counted in probe_timeout_s.
     host_interval_s: float = Field(default=0.5, validation_alias=_env("host_interval_s", "PROBE_HOST_INTERVAL_S"))
+    # List pages of a message board read per probe, the board page included (pagination: 下一页, index_1.html …).
+    interaction_max_pages: int = Field(
+        default=5, validation_alias=_env("interaction_max_pages", "PROBE_INTERACTION_MAX_PAGES")
+    )
+    # Message detail pages fetched to complete a list entry that lacks 留言时间, or 答复时间 of an answered message.
+    interaction_max_details: int = Field(
+        default=20, validation_alias=_env("interaction_max_details", "PROBE_INTERACTION_MAX_DETAILS")
+    )
+    # Guide pages read from a guide list: a sample shows whether the site's guides are complete.
+    guides_max_pages: int = Field(default=10, validation_alias=_env("guides_max_pages", "PROBE_GUIDES_MAX_PAGES"))
+    # Article pages checked for wrong words besides the homepage (its newest items first).
+    content_max_pages: int = Field(default=10, validation_alias=_env("content_max_pages", "PROBE_CONTENT_MAX_PAGES"))
+    # The office's word dictionary (YAML); empty = the shipped services/prober/dictionaries/words.yaml.
+    words_path: str = Field(default="", validation_alias=_env("words_path", "PROBE_WORDS_PATH"))
+    # Seconds an observer may spend on pages beyond its entry page; pages not fetched by then are left out (and said so).
+    crawl_budget_s: float = Field(default=60.0, validation_alias=_env("crawl_budget_s", "PROBE_CRAWL_BUDGET_S"))

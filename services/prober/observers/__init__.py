@@ -9,6 +9,10 @@ from __future__ import annotations
 from shared.events import CheckKind
 
 from .base import Context, Observed, Observer
+from .basics import observe_site_basics
+from .content import observe_content
+from .guides import observe_service_guides
+from .interaction import observe_interaction
 from .pages import observe_availability, observe_columns, observe_homepage, observe_newmedia
 
 OBSERVERS: dict[CheckKind, Observer] = {
@@ -16,6 +20,10 @@ OBSERVERS: dict[CheckKind, Observer] = {
     CheckKind.homepage: observe_homepage,
     CheckKind.columns: observe_columns,
     CheckKind.newmedia: observe_newmedia,
+    CheckKind.site_basics: observe_site_basics,
+    CheckKind.interaction: observe_interaction,
+    CheckKind.service_guides: observe_service_guides,
+    CheckKind.content: observe_content,
 }
 
 __all__ = ["OBSERVERS", "Context", "Observed", "Observer"]
