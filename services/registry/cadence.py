@@ -58,7 +58,17 @@ class Kind(StrEnum):
             return None
 
 
-IMPLEMENTED_KINDS: tuple[Kind, ...] = (Kind.availability, Kind.homepage, Kind.columns, Kind.newmedia)
+# The kinds the prober observes (services/prober/observers): scheduled unless ENABLED_KINDS says otherwise.
+IMPLEMENTED_KINDS: tuple[Kind, ...] = (
+    Kind.availability,
+    Kind.homepage,
+    Kind.columns,
+    Kind.newmedia,
+    Kind.site_basics,
+    Kind.interaction,
+    Kind.service_guides,
+    Kind.content,
+)
 
 
 class Cadence(BaseModel):

@@ -17,9 +17,8 @@ KINDS: dict[TargetType, tuple[CheckKind, ...]] = {
     TargetType.website: (CheckKind.availability, CheckKind.homepage),
     TargetType.column: (CheckKind.columns,),
     TargetType.account: (CheckKind.newmedia,),
-    # Checked once the prober has these kinds (message boards, service guides: issue #4).
-    TargetType.message_board: (),
-    TargetType.service_guide: (),
+    TargetType.message_board: (CheckKind.interaction,),
+    TargetType.service_guide: (CheckKind.service_guides,),
 }
 
 

@@ -26,6 +26,9 @@ from services.registry.cadence import (
 from shared.clock import CHINA_TZ
 from shared.events import CheckKind, Target, TargetStatus, TargetType
 
+# The four kinds every target type has had from the start, for tests about planning rather than about kinds.
+BASIC = (Kind.availability, Kind.homepage, Kind.columns, Kind.newmedia)
+
 DAY = date(2026, 11, 27)
 TABLE = Cadences()
 ALL = tuple(Kind)
@@ -87,14 +90,14 @@ def test_links_and_service_guides_are_weekly_once_enabled() -> None:
     assert len(guides) == 2 and guides[1] - guides[0] == 7
 
 
-def test_kinds_the_prober_does_not_implement_are_in_the_table_but_not_planned_by_default() -> None:
+def test_kinds_in_the_table_are_planned_only_when_enabled() -> None:
     board = target("board", TargetType.message_board)
     assert Kind.interaction in TABLE.message_board and Kind.links in TABLE.website
     assert SchedulingSettings().enabled_kinds == list(IMPLEMENTED_KINDS)
-    week = [plan_day([target(), board], DAY + timedelta(days=n), TABLE, IMPLEMENTED_KINDS, 0) for n in range(7)]
+    week = [plan_day([target(), board], DAY + timedelta(days=n), TABLE, BASIC, 0) for n in range(7)]
     planned = {v.kind for plan in week for v in plan}
     assert planned == {Kind.availability, Kind.homepage}
-    enabled = plan_day([board], DAY, TABLE, (*IMPLEMENTED_KINDS, Kind.interaction), host_gap_s=0)
+    enabled = plan_day([board], DAY, TABLE, (*BASIC, Kind.interaction), host_gap_s=0)
     assert [v.kind for v in enabled] == [Kind.interaction]
     assert Kind.interaction.check_kind is CheckKind.interaction and Kind.homepage.check_kind is CheckKind.homepage
 
@@ -111,13 +114,13 @@ def test_the_table_is_configurable_per_target_type_but_never_below_the_national_
 
 def test_a_target_profile_overrides_one_kind_and_a_bad_override_is_reported_but_harmless() -> None:
     quiet = target(profile={"cadence.homepage": "off", "title_selector": "h1"})
-    assert set(cadences_for(quiet, TABLE, IMPLEMENTED_KINDS)) == {Kind.availability}
+    assert set(cadences_for(quiet, TABLE, BASIC)) == {Kind.availability}
     busy = target(profile={"cadence.homepage": '{"per_day": 3}'})
-    assert cadences_for(busy, TABLE, IMPLEMENTED_KINDS)[Kind.homepage].per_day == 3
+    assert cadences_for(busy, TABLE, BASIC)[Kind.homepage].per_day == 3
     weekly = target("news", TargetType.column, profile={"cadence.columns": "weekly"})
-    assert cadences_for(weekly, TABLE, IMPLEMENTED_KINDS)[Kind.columns].every_days == 7
+    assert cadences_for(weekly, TABLE, BASIC)[Kind.columns].every_days == 7
     bad = target(profile={"cadence.availability": '{"per_day": 5}', "cadence.homepage": "often", "cadence.x": "off"})
-    assert cadences_for(bad, TABLE, IMPLEMENTED_KINDS) == cadences_for(target(), TABLE, IMPLEMENTED_KINDS)
+    assert cadences_for(bad, TABLE, BASIC) == cadences_for(target(), TABLE, BASIC)
     problems = override_problems(bad)
     assert len(problems) == 3 and any("不少于20次" in p for p in problems) and any("often" in p for p in problems)
     assert override_problems(busy) == []
