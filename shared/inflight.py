@@ -36,13 +36,21 @@ class InFlight:
         task.add_done_callback(self._tasks.discard)
 
     async def _run(self, msg: NatsMessage, work: Callable[[], Awaitable[Any]]) -> None:
+        heartbeat = asyncio.create_task(self._keep_alive(msg))
         try:
             await work()
             await msg.ack()
         except Exception as exc:
             await settle_failure(self._broker, msg, exc, self._policy)
         finally:
+            heartbeat.cancel()
             self._slots.release()
+
+    async def _keep_alive(self, msg: NatsMessage) -> None:
+        """Tell JetStream the message is still being worked on, so a long crawl is not redelivered mid-way."""
+        while True:
+            await asyncio.sleep(self._policy.ack_wait_s / 2)
+            await msg.in_progress()
 
     async def drain(self) -> None:
         if self._tasks:

@@ -22,7 +22,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Protocol
+from typing import Protocol
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import aiohttp
@@ -30,6 +30,7 @@ import aiohttp
 from shared.events import DeadLink
 
 from .fetch import FetchResult, describe
+from .settings import ProberSettings
 
 MAX_DEAD_LISTED = 500  # LinksFacts lists at most this many; dead_total counts them all
 
@@ -67,18 +68,17 @@ class LinkLimits:
     budget_s: float = 600.0  # one site's whole crawl and check; what is not done by then is left unchecked
 
     @classmethod
-    def from_settings(cls, settings: Any) -> LinkLimits:
-        """Take the links_* settings where the prober has them, the fetcher's per-host limit and timeout otherwise."""
-        base = cls()
+    def from_settings(cls, settings: ProberSettings) -> LinkLimits:
+        """The links_* settings, with the fetcher's per-host limit, interval and timeout."""
         return cls(
-            max_depth=getattr(settings, "links_max_depth", base.max_depth),
-            max_pages=getattr(settings, "links_max_pages", base.max_pages),
-            cache_size=getattr(settings, "links_cache_size", base.cache_size),
-            concurrency=getattr(settings, "links_concurrency", base.concurrency),
-            per_host_limit=getattr(settings, "per_host_limit", base.per_host_limit),
-            host_interval_s=getattr(settings, "host_interval_s", base.host_interval_s),
-            timeout_s=getattr(settings, "probe_timeout_s", base.timeout_s),
-            budget_s=getattr(settings, "links_budget_s", base.budget_s),
+            max_depth=settings.links_max_depth,
+            max_pages=settings.links_max_pages,
+            cache_size=settings.links_cache_size,
+            concurrency=settings.links_concurrency,
+            per_host_limit=settings.per_host_limit,
+            host_interval_s=settings.host_interval_s,
+            timeout_s=settings.probe_timeout_s,
+            budget_s=settings.links_budget_s,
         )
 
 

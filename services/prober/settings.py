@@ -56,3 +56,10 @@ class ProberSettings(ServiceSettings):
     words_path: str = Field(default="", validation_alias=_env("words_path", "PROBE_WORDS_PATH"))
     # Seconds an observer may spend on pages beyond its entry page; pages not fetched by then are left out (and said so).
     crawl_budget_s: float = Field(default=60.0, validation_alias=_env("crawl_budget_s", "PROBE_CRAWL_BUDGET_S"))
+    # Link checking (链接可用性): how deep and how many pages of a site are crawled, how many link results are kept
+    # per round across sites (about 150 bytes each), requests in flight per crawl, and the time for one site.
+    links_max_depth: int = Field(default=2, validation_alias=_env("links_max_depth", "PROBE_LINKS_MAX_DEPTH"))
+    links_max_pages: int = Field(default=200, validation_alias=_env("links_max_pages", "PROBE_LINKS_MAX_PAGES"))
+    links_cache_size: int = Field(default=50_000, validation_alias=_env("links_cache_size", "PROBE_LINKS_CACHE_SIZE"))
+    links_concurrency: int = Field(default=16, validation_alias=_env("links_concurrency", "PROBE_LINKS_CONCURRENCY"))
+    links_budget_s: float = Field(default=300.0, validation_alias=_env("links_budget_s", "PROBE_LINKS_BUDGET_S"))

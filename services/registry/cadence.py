@@ -68,6 +68,7 @@ IMPLEMENTED_KINDS: tuple[Kind, ...] = (
     Kind.interaction,
     Kind.service_guides,
     Kind.content,
+    Kind.links,
 )
 
 

@@ -13,6 +13,7 @@ from .basics import observe_site_basics
 from .content import observe_content
 from .guides import observe_service_guides
 from .interaction import observe_interaction
+from .links import observe_links
 from .pages import observe_availability, observe_columns, observe_homepage, observe_newmedia
 
 OBSERVERS: dict[CheckKind, Observer] = {
@@ -24,6 +25,7 @@ OBSERVERS: dict[CheckKind, Observer] = {
     CheckKind.interaction: observe_interaction,
     CheckKind.service_guides: observe_service_guides,
     CheckKind.content: observe_content,
+    CheckKind.links: observe_links,
 }
 
 __all__ = ["OBSERVERS", "Context", "Observed", "Observer"]

@@ -47,13 +47,12 @@ def checker_for(fetcher: Fetches, limits: LinkLimits) -> LinkChecker:
 
 def slots_of(fetcher: Fetches) -> Slots | None:
     """The fetcher's per-host slots (concurrency and interval), shared so link checks count against them too."""
-    slots = getattr(fetcher, "hosts", None) or getattr(fetcher, "_hosts", None)
+    slots = getattr(fetcher, "hosts", None)
     return slots if callable(getattr(slots, "slot", None)) else None
 
 
 def session_of(fetcher: Fetches) -> aiohttp.ClientSession:
-    # Fetcher keeps its session private; a public ``session`` property there is preferred when it exists.
-    session = getattr(fetcher, "session", None) or getattr(fetcher, "_session", None)
+    session = getattr(fetcher, "session", None)
     if not isinstance(session, aiohttp.ClientSession):
         raise TypeError(f"{type(fetcher).__name__} has no aiohttp session to check links on")
     return session
