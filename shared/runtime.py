@@ -87,7 +87,9 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings, clock: Clock | None
             # Service loops stop first, while NATS is still there (a scheduler releases its lease on the way out).
             for task in runtime.background:
                 task.cancel()
-            await asyncio.gather(*runtime.background, return_exceptions=True)
+            if runtime.background:
+                # Bounded: a loop that swallows its cancellation must not hold the shutdown hostage.
+                await asyncio.wait(runtime.background, timeout=10)
             await broker.stop()
             if hasattr(service, "close"):
                 await service.close()

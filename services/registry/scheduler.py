@@ -123,6 +123,10 @@ class Scheduler:
                 try:
                     await self.tick()
                 except Exception as exc:
+                    task = asyncio.current_task()
+                    if task is not None and task.cancelling():
+                        # A client library turned our cancellation into an error: stop all the same.
+                        raise asyncio.CancelledError from exc
                     # NATS or MongoDB away: the cursor did not move, the next tick sends the window again.
                     log.warning("schedule.tick_failed", error=repr(exc))
                 await asyncio.sleep(self._settings.schedule_tick_s)

@@ -203,7 +203,7 @@ async def test_a_leader_that_stops_cleanly_hands_over_at_the_next_tick(js: Any, 
     assert not (await follower.tick()).leader
 
     running.cancel()
-    await asyncio.gather(running, return_exceptions=True)
+    await asyncio.wait_for(asyncio.gather(running, return_exceptions=True), timeout=15)
 
     assert await lease.current_holder() is None
     assert (await follower.tick()).leader
