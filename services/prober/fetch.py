@@ -405,7 +405,7 @@ class _HostSlots:
 
     @asynccontextmanager
     async def slot(self, url: str) -> AsyncIterator[None]:
-        key = _host_key(url)
+        key = host_key(url)
         semaphore, users = self._slots.setdefault(key, (asyncio.Semaphore(self._limit), [0]))
         users[0] += 1
         try:
@@ -429,7 +429,8 @@ class _HostSlots:
             await asyncio.sleep(start - now)
 
 
-def _host_key(url: str) -> str:
+def host_key(url: str) -> str:
+    """The key per-host politeness counts by: host and explicit port."""
     try:
         parts = urlsplit(url)
         return f"{parts.hostname}:{parts.port or ''}"

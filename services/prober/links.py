@@ -29,7 +29,7 @@ import aiohttp
 
 from shared.events import DeadLink
 
-from .fetch import FetchResult, describe
+from .fetch import FetchResult, describe, host_key
 from .settings import ProberSettings
 
 MAX_DEAD_LISTED = 500  # LinksFacts lists at most this many; dead_total counts them all
@@ -227,14 +227,6 @@ def _site_host(url: str) -> str:
     return host if port is None or port == default else f"{host}:{port}"
 
 
-def _host_key(url: str) -> str:
-    try:
-        parts = urlsplit(url)
-        return f"{parts.hostname}:{parts.port or ''}"
-    except ValueError:
-        return url
-
-
 def is_html(result: FetchResult) -> bool:
     content_type = next((v for k, v in result.headers.items() if k.lower() == "content-type"), "")
     return not content_type or "html" in content_type.lower()
@@ -264,7 +256,7 @@ class HostGate:
 
     @asynccontextmanager
     async def slot(self, url: str) -> AsyncIterator[None]:
-        key = _host_key(url)
+        key = host_key(url)
         gate = self._gates.get(key)
         if gate is None:
             gate = self._gates[key] = _Gate(asyncio.Semaphore(self._limit))

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
+from tests.prober.servers import serve
+
 PAGES = Path(__file__).parent / "pages"
 BIG = 3 * 1024 * 1024
 
@@ -93,12 +95,7 @@ def local_servers_are_reachable(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 async def site() -> AsyncIterator[Site]:
     state = Site()
-    runner = web.AppRunner(make_app(state), shutdown_timeout=0.1)
-    await runner.setup()
-    tcp = web.TCPSite(runner, "127.0.0.1", 0)
-    await tcp.start()
-    port = tcp._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    state.base = f"http://127.0.0.1:{port}"
-    yield state
-    state.never.set()
-    await runner.cleanup()
+    async with serve(make_app(state)) as base:
+        state.base = base
+        yield state
+        state.never.set()

@@ -29,6 +29,7 @@ from services.prober.observers.interaction import observe_interaction
 from services.prober.settings import ProberSettings
 from shared.clock import CHINA_TZ
 from shared.events import CheckKind, ProbeRequested, TargetType
+from tests.prober.servers import serve
 
 CORPUS = Path(__file__).parent / "corpus"
 EXPECTED: dict[str, dict[str, Any]] = yaml.safe_load((CORPUS / "expected.yaml").read_text(encoding="utf-8"))
@@ -148,15 +149,12 @@ class CorpusSite:
 
         app = web.Application()
         app.router.add_route("GET", "/{tail:.*}", handle)
-        self._runner = web.AppRunner(app, shutdown_timeout=0.1)
-        await self._runner.setup()
-        tcp = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await tcp.start()
-        self.base = f"http://127.0.0.1:{tcp._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
+        self._server = serve(app)
+        self.base = await self._server.__aenter__()
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        await self._runner.cleanup()
+        await self._server.__aexit__(None, None, None)
 
 
 async def observe(kind: str, url: str, **settings: Any) -> Any:

@@ -21,6 +21,7 @@ from shared.clock import CHINA_TZ
 from xunjian.embedded import free_port
 
 from .conftest import BIG, Site
+from .servers import serve
 
 
 def settings(**overrides: Any) -> ProberSettings:
@@ -140,17 +141,12 @@ async def test_visits_to_one_host_are_spaced_by_the_interval_which_does_not_coun
 
     app = web.Application()
     app.router.add_get("/", page)
-    runner = web.AppRunner(app, shutdown_timeout=0.1)
-    await runner.setup()
-    tcp = web.TCPSite(runner, "127.0.0.1", 0)
-    await tcp.start()
-    url = f"http://127.0.0.1:{tcp._server.sockets[0].getsockname()[1]}/"  # type: ignore[union-attr]
     engine = Fetcher(settings(probe_timeout_s=0.25, per_host_limit=4), host_interval_s=0.3)
-    try:
-        results = await asyncio.gather(*(engine.fetch(url) for _ in range(3)))
-    finally:
-        await engine.close()
-        await runner.cleanup()
+    async with serve(app) as base:
+        try:
+            results = await asyncio.gather(*(engine.fetch(f"{base}/") for _ in range(3)))
+        finally:
+            await engine.close()
     # Three visits 0.3 s apart wait 0.6 s in all, longer than the 0.25 s timeout, yet none failed.
     assert [r.error for r in results] == [""] * 3
     gaps = [later - earlier for earlier, later in itertools.pairwise(arrivals)]
@@ -173,17 +169,12 @@ async def test_gzip_and_both_forms_of_deflate_are_inflated() -> None:
 
     app = web.Application()
     app.router.add_get("/", page)
-    runner = web.AppRunner(app, shutdown_timeout=0.1)
-    await runner.setup()
-    tcp = web.TCPSite(runner, "127.0.0.1", 0)
-    await tcp.start()
-    base = f"http://127.0.0.1:{tcp._server.sockets[0].getsockname()[1]}/"  # type: ignore[union-attr]
     engine = Fetcher(settings())
-    try:
-        results = [await engine.fetch(f"{base}?coding={coding}") for coding in bodies]
-    finally:
-        await engine.close()
-        await runner.cleanup()
+    async with serve(app) as base:
+        try:
+            results = [await engine.fetch(f"{base}/?coding={coding}") for coding in bodies]
+        finally:
+            await engine.close()
     for result in results:
         assert result.opened and result.body == text and not result.truncated and not result.findings
 

@@ -25,6 +25,7 @@ from aiohttp.abc import AbstractResolver, ResolveResult
 
 from services.prober.fetch import Fetcher, FetchResult
 from services.prober.settings import ProberSettings
+from tests.prober.servers import serve
 
 CAP = 1024 * 1024
 TIMEOUT_S = 1.0
@@ -451,15 +452,8 @@ async def tls_site(certs: Certificates, name: str) -> AsyncIterator[str]:
 
     app = web.Application()
     app.router.add_get("/", page)
-    runner = web.AppRunner(app, shutdown_timeout=0.1)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=context)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    try:
-        yield f"https://127.0.0.1:{port}/"
-    finally:
-        await runner.cleanup()
+    async with serve(app, context) as base:
+        yield f"{base}/"
 
 
 async def fetch_tls(certs: Certificates, name: str) -> FetchResult:

@@ -31,6 +31,7 @@ from services.prober.observers.base import Context
 from services.prober.observers.links import observe_links
 from services.prober.settings import ProberSettings
 from shared.events import CheckKind, LinksFacts, ProbeRequested, TargetType
+from tests.prober.servers import serve
 from xunjian.embedded import free_port
 
 # --- pure parts -------------------------------------------------------------------------------------------------
@@ -107,15 +108,6 @@ def page(*hrefs: str, extra: str = "") -> web.Response:
     return web.Response(text=f"<html><body>{body}{extra}</body></html>", content_type="text/html")
 
 
-async def serve(app: web.Application) -> AsyncIterator[str]:
-    runner = web.AppRunner(app, shutdown_timeout=0.1)
-    await runner.setup()
-    tcp = web.TCPSite(runner, "127.0.0.1", 0)
-    await tcp.start()
-    yield f"http://127.0.0.1:{tcp._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
-    await runner.cleanup()
-
-
 @pytest.fixture
 async def external() -> AsyncIterator[Server]:
     """Another host (port): refuses HEAD like some old servers, and has a page that is gone."""
@@ -131,7 +123,7 @@ async def external() -> AsyncIterator[Server]:
 
     app = web.Application()
     app.router.add_route("*", "/{tail:.*}", handle)
-    async for base in serve(app):
+    async with serve(app) as base:
         state.base = base
         yield state
 
@@ -173,7 +165,7 @@ async def site(external: Server) -> AsyncIterator[Server]:
 
     app = web.Application()
     app.router.add_route("*", "/{tail:.*}", handle)
-    async for base in serve(app):
+    async with serve(app) as base:
         state.base = base
         yield state
 
@@ -265,7 +257,7 @@ async def test_at_most_500_dead_links_are_listed_and_all_are_counted(fetcher: Fe
 
     app = web.Application()
     app.router.add_route("*", "/{tail:.*}", handle)
-    async for base in serve(app):
+    async with serve(app) as base:
         report = await crawl(fetcher, base + "/", concurrency=32, per_host_limit=32)
         assert report.dead_total == MAX_DEAD_LISTED + 20 and len(report.dead) == MAX_DEAD_LISTED
         assert report.dead[0].url == base + "/dead/0.html"  # in document order
@@ -283,7 +275,7 @@ async def test_a_crawl_that_outlives_its_budget_reports_what_it_did(fetcher: Fet
 
     app = web.Application()
     app.router.add_route("*", "/{tail:.*}", handle)
-    async for base in serve(app):
+    async with serve(app) as base:
         started = time.monotonic()
         report = await crawl(fetcher, base + "/", max_depth=0, budget_s=0.5, timeout_s=30)
         assert time.monotonic() - started < 2

@@ -82,7 +82,7 @@ async def test_an_uploaded_export_becomes_one_observation_however_often_it_is_up
         nats_url=nats_url_,
         mongodb_uri=mongodb_uri,
         mongodb_db_prefix=db_prefix,
-        api_token=TOKEN,  # type: ignore[arg-type]
+        api_token=TOKEN,
     )
     export = "标题,发布时间,留言数\n通知,2022-09-28 09:00,1\n".encode()
     files = {"file": ("导出.csv", export)}
