@@ -25,6 +25,7 @@ def is_working_day(day: date) -> tuple[bool, bool]:
     try:
         return bool(chinese_calendar.is_workday(day)), True
     except NotImplementedError:
+        # chinese-calendar's way of saying the State Council has not published that year's arrangement yet.
         return day.weekday() < 5, False
 
 

@@ -10,6 +10,7 @@ from fractions import Fraction
 from shared.events import IndicatorResult, IndicatorStatus, Period
 
 from .facts import DayCount, beijing_date, cn_date
+from .observed import result
 from .ruleset import AvailabilityRule
 
 
@@ -55,9 +56,10 @@ def evaluate_availability(
     )
     if not windows:
         full_days = sum(1 for d in days.values() if d.visits >= rule.min_daily_visits)
-        return _result(
+        return result(
             rule,
             IndicatorStatus.insufficient,
+            rule.label,
             f"尚无连续{length}天每天访问不少于{rule.min_daily_visits}次的监测数据"
             f"（已有达标监测日{full_days}天），暂无法判定",
         )
@@ -69,19 +71,8 @@ def evaluate_availability(
         f"{cn_date(w.first)}至{cn_date(w.last)}共访问{w.visits}次，失败{w.failures}次，"
         f"失败率{float(w.ratio) * 100:.2f}%，{verdict}{_percent(rule.threshold)}否决线"
     )
-    return _result(rule, IndicatorStatus.failed if failed else IndicatorStatus.passed, text)
+    return result(rule, IndicatorStatus.failed if failed else IndicatorStatus.passed, rule.label, text)
 
 
 def _percent(ratio: float) -> str:
     return f"{ratio * 100:g}%"
-
-
-def _result(rule: AvailabilityRule, status: IndicatorStatus, explanation: str) -> IndicatorResult:
-    return IndicatorResult(
-        indicator_id=rule.indicator_id,
-        name=rule.name,
-        status=status,
-        veto=rule.veto,
-        label=rule.label if status is IndicatorStatus.failed else "",
-        explanation=explanation,
-    )

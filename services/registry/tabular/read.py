@@ -91,6 +91,8 @@ def _read_zip(book: Workbook, name: str, data: bytes, budget: list[int], depth: 
                 book.file_problem(name, "压缩包解压后过大")
                 return
             _read_one(book, f"{name}/{_member_name(member)}", archive.read(member), budget, depth + 1)
+    # zipfile raises NotImplementedError for a compression method it cannot read (e.g. a ZIP made with Deflate64):
+    # to the office that uploaded it, that is just another file that cannot be opened.
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError, EOFError, ValueError):
         book.file_problem(name, "文件已损坏或不是有效的 XLSX / ZIP 文件")
 
