@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, date, datetime
@@ -10,7 +9,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from services.reporter.app import SPEC
 from services.reporter.settings import ReporterSettings
@@ -27,7 +25,7 @@ from shared.events import (
     VerdictChanged,
     natural_id,
 )
-from shared.runtime import create_app
+from tests.apps import running
 from tests.reporter.builders import (
     MESSAGES,
     Q2,
@@ -40,7 +38,6 @@ from tests.reporter.builders import (
     verdict,
     website,
 )
-from xunjian.embedded import free_port
 
 Wait = Callable[..., Awaitable[Any]]
 NOW = datetime(2022, 10, 1, tzinfo=UTC)
@@ -49,19 +46,11 @@ NOW = datetime(2022, 10, 1, tzinfo=UTC)
 @pytest.fixture
 async def reporter(nats_url_: str, mongodb_uri: str, db_prefix: str) -> AsyncIterator[httpx.AsyncClient]:
     """The reporter as it runs: its FastAPI app served by uvicorn on a real port."""
-    port = free_port()
     settings = ReporterSettings(
-        nats_url=nats_url_, mongodb_uri=mongodb_uri, mongodb_db_prefix=db_prefix, http_port=port, rounding="truncate"
+        nats_url=nats_url_, mongodb_uri=mongodb_uri, mongodb_db_prefix=db_prefix, rounding="truncate"
     )
-    server = uvicorn.Server(uvicorn.Config(create_app(SPEC, settings), host="127.0.0.1", port=port, log_config=None))
-    task = asyncio.create_task(server.serve())
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
-        while not server.started:  # startup: streams, indexes, consumers
-            assert not task.done(), "the reporter failed to start"
-            await asyncio.sleep(0.05)
+    async with running(SPEC, settings) as base, httpx.AsyncClient(base_url=base, timeout=10) as client:
         yield client
-    server.should_exit = True
-    await task
 
 
 async def publish(js: Any, event: Event, msg_id: str | None = None) -> int:
