@@ -29,6 +29,20 @@ def site(target_id: str, name: str, unit_id: str, county: str, **extra: object) 
     return Target.model_validate(fields)
 
 
+def target(target_id: str = "portal", type: TargetType = TargetType.website, **overrides: object) -> Target:
+    fields: dict[str, object] = {
+        "target_id": target_id,
+        "type": type,
+        "name": target_id,
+        "url": f"http://www.qingshan.gov.cn/{target_id}/",
+        "unit_id": "qs-office",
+        "county": "青山县",
+        "registered_on": date(2020, 1, 1),
+    }
+    fields.update(overrides)
+    return Target.model_validate(fields)
+
+
 UNITS = [
     unit("city", "云岭市人民政府办公室", "市直", UnitLevel.city, None),
     unit("qs", "青山县人民政府", "青山县", UnitLevel.county, "city"),

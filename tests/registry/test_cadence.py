@@ -24,7 +24,8 @@ from services.registry.cadence import (
     visits_between,
 )
 from shared.clock import CHINA_TZ
-from shared.events import CheckKind, Target, TargetStatus, TargetType
+from shared.events import CheckKind, TargetStatus, TargetType
+from tests.registry.inventory import target
 
 # The four kinds every target type has had from the start, for tests about planning rather than about kinds.
 BASIC = (Kind.availability, Kind.homepage, Kind.columns, Kind.newmedia)
@@ -32,20 +33,6 @@ BASIC = (Kind.availability, Kind.homepage, Kind.columns, Kind.newmedia)
 DAY = date(2026, 11, 27)
 TABLE = Cadences()
 ALL = tuple(Kind)
-
-
-def target(target_id: str = "portal", type: TargetType = TargetType.website, **overrides: object) -> Target:
-    fields: dict[str, object] = {
-        "target_id": target_id,
-        "type": type,
-        "name": "青山县人民政府",
-        "url": f"http://www.qingshan.gov.cn/{target_id}/",
-        "unit_id": "qs-office",
-        "county": "青山县",
-        "registered_on": date(2020, 1, 1),
-    }
-    fields.update(overrides)
-    return Target.model_validate(fields)
 
 
 def at(day: date, hour: int, minute: int = 0) -> datetime:

@@ -7,7 +7,7 @@ import json
 import time
 from collections import Counter
 from collections.abc import AsyncIterator
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -20,24 +20,11 @@ from shared.clock import CHINA_TZ, FixedClock
 from shared.db import make_client
 from shared.events import CheckKind, ProbeRequested, Target, TargetStatus, TargetType
 from shared.topology import PROBES, ensure_streams
+from tests.registry.inventory import target
 
 START = datetime(2026, 11, 27, 9, 0, tzinfo=CHINA_TZ)
 SETTINGS = SchedulingSettings(schedule_tick_s=0.05, schedule_lease_ttl_s=1.0, schedule_host_gap_s=60)
 BUCKET, KEY = "xunjian_leases", "registry-scheduler"
-
-
-def target(target_id: str, type: TargetType = TargetType.website, **overrides: object) -> Target:
-    fields: dict[str, object] = {
-        "target_id": target_id,
-        "type": type,
-        "name": target_id,
-        "url": f"http://www.qingshan.gov.cn/{target_id}/",
-        "unit_id": "qs-office",
-        "county": "青山县",
-        "registered_on": date(2020, 1, 1),
-    }
-    fields.update(overrides)
-    return Target.model_validate(fields)
 
 
 TARGETS = [
