@@ -24,7 +24,7 @@ test: install  ## unit and integration tests on a real nats-server and SecantusD
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy shared services simulator xunjian
+	$(BIN)/mypy shared services simulator xunjian tests
 
 asyncapi: install  ## regenerate docs/asyncapi.json from the code
 	$(BIN)/xunjian asyncapi --out docs/asyncapi.json

@@ -57,7 +57,7 @@ async def wait_until(
 ) -> T:
     """Poll an async probe until it returns a truthy value; never a bare sleep to synchronise."""
     deadline = time.monotonic() + timeout
-    last: Any = None
+    last: T | None = None
     while time.monotonic() < deadline:
         last = await probe()
         if last:

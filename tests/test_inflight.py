@@ -28,7 +28,7 @@ async def test_work_longer_than_ack_wait_is_kept_in_progress_and_delivered_once(
         await asyncio.sleep(2.5)  # the work itself takes 2.5 ack waits; nothing waits on it to synchronise
         finished.append(case_id)
 
-    @router.subscriber("case.resolved", **subscriber_options(CASES, "inflight-test", policy, manual_ack=True))
+    @router.subscriber("case.resolved", **subscriber_options(CASES, "inflight-test", policy, manual_ack=True))  # type: ignore[untyped-decorator]
     async def handle(event: CaseResolved, msg: NatsMessage) -> None:
         deliveries.append(msg.raw_message.metadata.num_delivered)
         await inflight.submit(msg, lambda: long_work(event.case_id))

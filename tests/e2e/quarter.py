@@ -69,6 +69,7 @@ async def assert_verdicts_match_truth(demo: Demo, scenario: Scenario) -> None:
     got = {v["target_id"]: v for v in stored}
     for target_id, expected in truth.items():
         verdict = got[target_id]
+        assert expected.outcome is not None  # running targets always have an expected outcome
         assert verdict["outcome"] == expected.outcome.value, (target_id, verdict["indicators"])
         labels = [i["label"] for i in verdict["indicators"] if i["status"] == "fail"]
         assert labels == expected.problems, target_id
@@ -76,8 +77,7 @@ async def assert_verdicts_match_truth(demo: Demo, scenario: Scenario) -> None:
 
 def read_mail(mail_dir: Path) -> list[email.message.EmailMessage]:
     return [
-        email.message_from_bytes(path.read_bytes(), policy=policy.default)  # type: ignore[misc]
-        for path in sorted(mail_dir.glob("*.eml"))
+        email.message_from_bytes(path.read_bytes(), policy=policy.default) for path in sorted(mail_dir.glob("*.eml"))
     ]
 
 
@@ -86,12 +86,12 @@ def assert_one_email_per_problem(scenario: Scenario, result: DemoResult) -> None
     message_ids = Counter(m["Message-ID"] for m in emails)
     assert all(n == 1 for n in message_ids.values()), "an e-mail was sent twice"
     units = {u.id: u for u in scenario.units}
-    expected = Counter()
+    expected: Counter[tuple[str, str, str]] = Counter()
     for outcome in expected_outcomes(scenario).values():
         if outcome.running:
             for problem in outcome.problems:
                 expected[(units[outcome.unit_id].emails[0], outcome.name, problem)] += 1
-    got = Counter()
+    got: Counter[tuple[str, str, str]] = Counter()
     for message in emails:
         subject = str(message["Subject"])
         for recipient, name, problem in expected:

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -63,7 +64,7 @@ def test_no_generated_request_makes_the_registry_fail_with_a_server_error(regist
     @settings(
         max_examples=EXAMPLES, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck)
     )
-    def no_server_error(case: schemathesis.Case) -> None:
+    def no_server_error(case: schemathesis.Case[Any]) -> None:
         response = case.call(base_url=registry_url, headers=ADMIN, timeout=30)
         seen.add((case.method, case.operation.path))
         assert response.status_code < 500, (case.method, case.formatted_path, response.status_code, response.text[:500])

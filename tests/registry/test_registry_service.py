@@ -54,7 +54,7 @@ def settings(nats_url: str, mongodb_uri: str, prefix: str) -> RegistrySettings:
         nats_url=nats_url,
         mongodb_uri=mongodb_uri,
         mongodb_db_prefix=prefix,
-        registry_bootstrap_admin_token=ADMIN_TOKEN,  # type: ignore[arg-type]
+        registry_bootstrap_admin_token=ADMIN_TOKEN,
     )
 
 

@@ -14,7 +14,7 @@ from tests.apps import running
 from .inventory import PREFECTURE, site
 from .test_registry_service import ADMIN, settings
 
-USERS = {
+USERS: dict[str, dict[str, str | None]] = {
     "county_admin": {"role": "county_admin", "unit_id": "qs"},
     "unit_user": {"role": "unit_user", "unit_id": "qs-edu"},
     "auditor": {"role": "auditor", "unit_id": None},
