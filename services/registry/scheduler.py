@@ -123,12 +123,10 @@ class Scheduler:
                 try:
                     await self.tick()
                 except Exception as exc:
-                    task = asyncio.current_task()
-                    if task is not None and task.cancelling():
-                        # A client library turned our cancellation into an error: stop all the same.
-                        raise asyncio.CancelledError from exc
+                    _stop_if_cancelled(exc)
                     # NATS or MongoDB away: the cursor did not move, the next tick sends the window again.
                     log.warning("schedule.tick_failed", error=repr(exc))
+                _stop_if_cancelled()
                 await asyncio.sleep(self._settings.schedule_tick_s)
         finally:
             await self.close()
@@ -206,3 +204,15 @@ class Scheduler:
         probes = [probe for probe in (probe_for(visit, now) for visit in due) if probe is not None]
         for first in range(0, len(probes), PUBLISH_CONCURRENCY):
             await asyncio.gather(*(self._publish(p) for p in probes[first : first + PUBLISH_CONCURRENCY]))
+
+
+def _stop_if_cancelled(cause: BaseException | None = None) -> None:
+    """Honour a cancellation a client library swallowed.
+
+    PyMongo's async reads can absorb a CancelledError (turning it into an error, or retrying the read and
+    returning normally), which would leave this loop ticking forever after `cancel()`; the task still
+    counts the request, so look at it instead of trusting the exception.
+    """
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError from cause
