@@ -12,12 +12,12 @@ from services.evaluator.rules.newmedia import (
     evaluate_newmedia_interaction,
 )
 from services.evaluator.rules.observed import Seen
-from services.evaluator.rules.specs import NATIONAL_2019_EXTRA
+from services.evaluator.rules.ruleset import NATIONAL_2019
 from shared.events import ContentFacts, IndicatorStatus, NewMediaFacts, TargetStatus, WordFinding
 
 from .builders import ACCOUNT, beijing
 
-RULES = NATIONAL_2019_EXTRA
+RULES = NATIONAL_2019
 AS_OF = beijing(date(2022, 9, 29), 23)
 PASS, FAIL, INSUFFICIENT = IndicatorStatus.passed, IndicatorStatus.failed, IndicatorStatus.insufficient
 

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from services.evaluator.rules import OUTCOME_RANK
 from services.evaluator.rules.observed import ColumnState, Seen
+from services.evaluator.rules.ruleset import NATIONAL_2019
 from services.evaluator.rules.scoring import (
     Deduction,
     basics_deductions,
@@ -22,7 +23,6 @@ from services.evaluator.rules.scoring import (
     score_result,
     wrong_word_deductions,
 )
-from services.evaluator.rules.specs import NATIONAL_2019_EXTRA
 from shared.events import (
     DeadLink,
     IndicatorResult,
@@ -37,7 +37,7 @@ from shared.events import (
 
 from .builders import beijing
 
-RULE = NATIONAL_2019_EXTRA.scoring
+RULE = NATIONAL_2019.scoring
 AS_OF = beijing(date(2022, 9, 29), 23)
 
 

@@ -8,13 +8,12 @@ import pytest
 
 from services.evaluator.rules import NATIONAL_2019, DayCount, PageSeen
 from services.evaluator.rules.observed import ColumnState, Seen
-from services.evaluator.rules.specs import NATIONAL_2019_EXTRA
 from services.evaluator.rules.warnings import column_warnings, homepage_warning, message_warning, unreachable_warning
 from shared.events import InteractionFacts, Message
 
 from .builders import beijing, days
 
-LINES = NATIONAL_2019_EXTRA.warnings
+LINES = NATIONAL_2019.warnings
 POINT = date(2022, 9, 29)
 AS_OF = beijing(POINT, 23)
 
@@ -79,7 +78,7 @@ def stale(n: int) -> list[ColumnState]:
 def test_more_than_2_empty_or_more_than_6_stale_columns_are_warned(
     columns: list[ColumnState], labels: list[str]
 ) -> None:
-    found = column_warnings(LINES, NATIONAL_2019_EXTRA.site_columns, AS_OF, columns)
+    found = column_warnings(LINES, NATIONAL_2019.site_columns, AS_OF, columns)
     assert [w.label for w in found] == labels
     assert all(w.indicator_id == "W-V4" for w in found)
 
@@ -102,14 +101,14 @@ def test_a_message_unanswered_for_80_days_is_warned_until_its_deadline(
     asked: date, answered: date | None, warned: bool
 ) -> None:
     w = message_warning(
-        LINES, NATIONAL_2019_EXTRA.interaction, AS_OF, board(Message(title="t", asked_on=asked, answered_on=answered))
+        LINES, NATIONAL_2019.interaction, AS_OF, board(Message(title="t", asked_on=asked, answered_on=answered))
     )
     assert (w is not None) is warned
 
 
 def test_the_message_warning_names_the_deadline() -> None:
     w = message_warning(
-        LINES, NATIONAL_2019_EXTRA.interaction, AS_OF, board(Message(title="供暖补贴咨询", asked_on=date(2022, 7, 1)))
+        LINES, NATIONAL_2019.interaction, AS_OF, board(Message(title="供暖补贴咨询", asked_on=date(2022, 7, 1)))
     )
     assert w is not None
     assert (w.indicator_id, w.label) == ("W-V5", "留言即将超期")

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from services.evaluator.rules.observed import ColumnState, Seen, add_months
-from services.evaluator.rules.specs import NATIONAL_2019_EXTRA
+from services.evaluator.rules.ruleset import NATIONAL_2019
 from services.evaluator.rules.website import (
     evaluate_content,
     evaluate_interaction,
@@ -29,7 +29,7 @@ from shared.events import (
 
 from .builders import beijing
 
-RULES = NATIONAL_2019_EXTRA
+RULES = NATIONAL_2019
 POINT = date(2022, 9, 29)
 AS_OF = beijing(POINT, 23)
 PASS, FAIL, INSUFFICIENT = IndicatorStatus.passed, IndicatorStatus.failed, IndicatorStatus.insufficient

@@ -11,7 +11,7 @@ from shared.events import IndicatorResult, IndicatorStatus, Period
 
 from .facts import DayCount, beijing_date, cn_date
 from .observed import result
-from .ruleset import AvailabilityRule
+from .specs import AvailabilityRule
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from typing import Generic, TypeVar
 from shared.events import IndicatorResult, IndicatorStatus
 
 from .facts import cn_date
-from .ruleset import RuleSpec
+from .specs import RuleSpec
 
 F = TypeVar("F")
 

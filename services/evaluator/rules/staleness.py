@@ -8,7 +8,7 @@ from shared.events import IndicatorResult, IndicatorStatus, Target
 
 from .facts import FeedSeen, PageSeen, beijing_date, cn_date
 from .observed import result
-from .ruleset import ColumnRule, RuleSpec, StalenessRule
+from .specs import ColumnRule, RuleSpec, StalenessRule
 
 
 def evaluate_homepage(rule: StalenessRule, target: Target, as_of: datetime, seen: PageSeen | None) -> IndicatorResult:

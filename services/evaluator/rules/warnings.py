@@ -12,8 +12,7 @@ from shared.events import InteractionFacts
 
 from .facts import DayCount, PageSeen, beijing_date, cn_date
 from .observed import ColumnState, Seen, day_text, listed
-from .ruleset import AvailabilityRule, StalenessRule
-from .specs import InteractionRule, SiteColumnsRule, WarningRules
+from .specs import AvailabilityRule, InteractionRule, SiteColumnsRule, StalenessRule, WarningRules
 from .website import answered_by, column_counts, counted, reply_deadline
 
 
