@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, 
 
 from shared.clock import CHINA_TZ
 from shared.events import Inventory, Period, Target, TargetStatus, TargetType, Unit
+from shared.sampling import Sampling
 
 Id = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
 Email = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
@@ -72,6 +73,9 @@ class PeriodSpec(_Strict):
     id: str = Field(pattern=r"^\d{4}Q[1-4]$")
     window_start: date
     monitoring_point: date
+    sampling: Sampling | None = Field(
+        default=None, description="a spot check (抽查): the seeded sample; none: a census"
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> PeriodSpec:
@@ -188,6 +192,8 @@ class Scenario(_Strict):
             period_id=self.period.id,
             window_start=self.period.window_start_at,
             monitoring_point=self.period.monitoring_point_at,
+            mode="spot_check" if self.period.sampling else "census",
+            sampling=self.period.sampling,
         )
         targets = [self._website_target(w, base, counties) for w in self.websites]
         targets += [self._column_target(c, base, counties) for c in self.columns]

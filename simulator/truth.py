@@ -24,6 +24,7 @@ from fractions import Fraction
 from pydantic import BaseModel, ConfigDict
 
 from shared.events import Outcome, TargetType
+from shared.sampling import checked_in
 from simulator.scenario import Availability, Scenario
 
 MAX_HOMEPAGE_STALE_DAYS = 14  # 首页 2 周无更新: 14 days passes, 15 fails
@@ -185,8 +186,15 @@ def expected_numbers(scenario: Scenario) -> ExpectedNumbers:
     def running(kind: TargetType) -> list[Expectation]:
         return [e for e in outcomes.values() if e.target_type is kind and e.running]
 
+    # A spot check counts its sample: the same draw the registry and the reporter make (shared/sampling.py).
+    inventory = scenario.to_inventory("http://127.0.0.1")
+    checked = {t.target_id for t in checked_in(inventory.periods[0], inventory.targets)}
+
     def failed(kind: TargetType) -> list[Expectation]:
-        return [e for e in running(kind) if e.outcome is Outcome.unqualified]
+        return [e for e in running(kind) if e.target_id in checked and e.outcome is Outcome.unqualified]
+
+    def assessed(kind: TargetType) -> int:
+        return sum(1 for e in running(kind) if e.target_id in checked)
 
     sites, columns, accounts = running(TargetType.website), running(TargetType.column), running(TargetType.account)
     board_sites = {w.id for w in scenario.websites if w.has_message_board}
@@ -195,17 +203,17 @@ def expected_numbers(scenario: Scenario) -> ExpectedNumbers:
         period_id=period.id,
         websites_running=len(sites),
         websites_unqualified=len(failed(TargetType.website)),
-        websites_pass_rate=pass_rate(len(sites), len(failed(TargetType.website))),
+        websites_pass_rate=pass_rate(assessed(TargetType.website), len(failed(TargetType.website))),
         message_board_sites=sum(1 for e in sites if e.target_id in board_sites),
         columns_running=len(columns),
         columns_unqualified=len(failed(TargetType.column)),
-        columns_pass_rate=pass_rate(len(columns), len(failed(TargetType.column))),
+        columns_pass_rate=pass_rate(assessed(TargetType.column), len(failed(TargetType.column))),
         accounts_new=sum(
             1 for a in scenario.accounts if period.window_start <= a.registered_on <= period.monitoring_point
         ),
         accounts_running=len(accounts),
         accounts_unqualified=len(failed(TargetType.account)),
-        accounts_pass_rate=pass_rate(len(accounts), len(failed(TargetType.account))),
+        accounts_pass_rate=pass_rate(assessed(TargetType.account), len(failed(TargetType.account))),
         website_rows=_rows(scenario, failed(TargetType.website)),
         account_groups=_groups(scenario, failed(TargetType.account), platforms),
         column_rows=_rows(scenario, failed(TargetType.column)),

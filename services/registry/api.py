@@ -336,6 +336,26 @@ async def period_summary(period_id: str, service: Service, scope: CurrentScope) 
         raise HTTPException(404, f"监测周期 {period_id} 未登记") from exc
 
 
+@api.get("/periods/{period_id}/sample", tags=["periods"])
+async def period_sample(
+    period_id: str,
+    service: Service,
+    scope: CurrentScope,
+    as_of: Annotated[datetime | None, Query(description="draw from the registry as it stood then (ISO 8601)")] = None,
+) -> dict[str, Any]:
+    """A spot check's sample (抽查名单): per type, county and platform, the ids drawn, with the seed.
+
+    City administrators and auditors only: a unit that learns early it was not drawn could stop caring.
+    """
+    scope.require_role(Role.city_admin, Role.auditor)
+    if as_of is not None and as_of.tzinfo is None:
+        raise HTTPException(422, "as_of 须带时区，如 2022-07-01T00:00:00+08:00")
+    try:
+        return await service.period_sample(period_id, as_of)
+    except UnknownPeriod as exc:
+        raise HTTPException(404, f"监测周期 {period_id} 未登记") from exc
+
+
 @api.post("/rounds", status_code=202, tags=["rounds"])
 async def start_round(body: RoundCreate, service: Service, scope: CurrentScope) -> dict[str, Any]:
     scope.require_role(Role.city_admin)

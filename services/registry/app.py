@@ -47,7 +47,15 @@ async def build(runtime: Runtime) -> RegistryService:
     service.auth = await build_auth(runtime.db, runtime.clock, settings, service.repo.unit_parents)
     if settings.schedule_realtime:
         lease = Lease(js, settings.schedule_lease_bucket, "registry-scheduler", ttl_s=settings.schedule_lease_ttl_s)
-        scheduler = Scheduler(service.repo.list_targets, runtime.clock, publish, settings, service.repo, lease)
+        scheduler = Scheduler(
+            service.repo.list_targets,
+            runtime.clock,
+            publish,
+            settings,
+            service.repo,
+            lease,
+            periods=service.repo.list_periods,
+        )
         runtime.spawn(scheduler.run(), "scheduler")
     await service.resync()
     await service.resume_rounds()

@@ -2,16 +2,20 @@
 
 Slots are deterministic (jitter comes from a hash, not a random generator), so a restarted or second scheduler
 computes the very same slots and JetStream's de-duplication drops any double publish.
+
+A spot-check period (抽查) probes only its sample (shared/sampling.py): the sampled types' targets drawn from those
+running when the window opens, every target of the other types.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import date, datetime, time, timedelta
 
 from shared.clock import CHINA_TZ
-from shared.events import CheckKind, Target, TargetType
+from shared.events import CheckKind, Period, Target, TargetType
+from shared.sampling import Sampling, checked, checked_in
 
 KINDS: dict[TargetType, tuple[CheckKind, ...]] = {
     TargetType.website: (CheckKind.availability, CheckKind.homepage),
@@ -62,9 +66,32 @@ def slots(target: Target, start: datetime, end: datetime, per_day: int) -> Itera
 
 
 def round_plan(
-    targets: list[Target], start: datetime, end: datetime, per_day: int
+    targets: list[Target], start: datetime, end: datetime, per_day: int, sampling: Sampling | None = None
 ) -> list[tuple[datetime, Target, CheckKind]]:
-    """All probes of a span for many targets, in time order, so accelerated time moves forward evenly."""
+    """All probes of a span for many targets, in time order, so accelerated time moves forward evenly.
+
+    With a spot check's ``sampling`` only its sample is planned, drawn from the targets running on ``start``'s day
+    (the period's window start, as ``shared.sampling.checked_in`` draws it).
+    """
+    targets = checked(sampling, targets, start.astimezone(CHINA_TZ).date())
     plan = [(at, target, kind) for target in targets for kind, at in slots(target, start, end, per_day)]
     plan.sort(key=lambda item: (item[0], item[1].target_id, item[2].value))
     return plan
+
+
+def period_on(periods: Sequence[Period], day: date) -> Period | None:
+    """The period whose window holds a Beijing day (the first one, should windows overlap)."""
+    for period in sorted(periods, key=lambda p: p.window_start):
+        if (
+            period.window_start.astimezone(CHINA_TZ).date()
+            <= day
+            <= period.monitoring_point.astimezone(CHINA_TZ).date()
+        ):
+            return period
+    return None
+
+
+def checked_on(periods: Sequence[Period], targets: Sequence[Target], day: date) -> list[Target]:
+    """The targets the real-time schedule probes on a day: the sample of the period holding the day; all outside."""
+    period = period_on(periods, day)
+    return list(targets) if period is None else checked_in(period, targets)

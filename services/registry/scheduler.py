@@ -8,6 +8,9 @@ natural ids, so JetStream drops them.
 
 With several replicas only the holder of the leader lease (``leader.Lease``) publishes. The target list is read
 every tick, so a target added or changed mid-day is scheduled from then on, and one that closes stops at once.
+
+The scheduler follows the calendar, not the periods, except for spot checks: on a day inside a spot-check period's
+window only that period's sample is probed (``schedule.checked_on``); the periods are read every tick, like targets.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from datetime import date, datetime, timedelta
 from typing import Protocol
 
 from shared.clock import Clock
-from shared.events import ProbeRequested, Target
+from shared.events import Period, ProbeRequested, Target
 from shared.logging import get_logger
 
 from .cadence import (
@@ -34,10 +37,12 @@ from .cadence import (
     round_of,
 )
 from .leader import Lease
+from .schedule import checked_on
 
 log = get_logger(__name__)
 
 ListTargets = Callable[[], Awaitable[list[Target]]]
+ListPeriods = Callable[[], Awaitable[list[Period]]]
 PublishProbe = Callable[[ProbeRequested], Awaitable[None]]
 VisitKey = tuple[str, Kind, datetime]
 PUBLISH_CONCURRENCY = 100
@@ -99,8 +104,10 @@ class Scheduler:
         cursors: CursorStore,
         lease: Lease | None = None,
         name: str = "realtime",
+        periods: ListPeriods | None = None,
     ) -> None:
         self._targets = targets
+        self._periods = periods
         self._clock = clock
         self._publish = publish
         self._settings = settings
@@ -167,13 +174,15 @@ class Scheduler:
 
     async def _due(self, start: datetime, end: datetime) -> list[Visit]:
         targets = await self._targets()
-        fingerprint = _fingerprint(targets)
+        periods = await self._periods() if self._periods is not None else []
         days = days_touching(start, end)
         self._plans = {day: plan for day, plan in self._plans.items() if day in days}
         due: list[Visit] = []
         pending: set[VisitKey] = set()
         for day in days:
-            for visit in await self._plan(targets, fingerprint, day):
+            # A spot-check period's days probe its sample only; the fingerprint follows, so a new sample replans.
+            of_day = checked_on(periods, targets, day) if periods else targets
+            for visit in await self._plan(of_day, _fingerprint(of_day), day):
                 key = (visit.target_id, visit.kind, visit.nominal)
                 if visit.at > end:
                     pending.add(key)

@@ -26,6 +26,7 @@ from shared.events import (
     natural_id,
 )
 from shared.logging import get_logger
+from shared.sampling import describe, draw, drawn_on
 
 from .repository import RegistryRepository
 from .schedule import KINDS, round_plan
@@ -206,6 +207,39 @@ class RegistryService:
             }
         return {"period_id": period_id, "window_start": start, "monitoring_point": point, "types": summary}
 
+    async def period_sample(self, period_id: str, as_of: datetime | None = None) -> dict[str, Any]:
+        """A period's sample per group, with its seed and description, for the office to publish.
+
+        Drawn from the registry as it stands (or stood ``as_of``: the as-of read of the version history), among the
+        targets running when the window opens; anyone with the seed and that list draws the same sample.
+        """
+        period = await self.repo.get_period(period_id)
+        if period is None:
+            raise UnknownPeriod(period_id)
+        targets = await (self.targets_as_of(as_of) if as_of is not None else self.repo.list_targets())
+        day = drawn_on(period)
+        sampling = period.sampling
+        groups = [] if sampling is None else draw(sampling, [t for t in targets if t.is_running_at(day)])
+        return {
+            "period_id": period_id,
+            "mode": period.mode,
+            "seed": sampling.seed if sampling else None,
+            "description": describe(sampling),
+            "drawn_on": day,
+            "as_of": as_of,
+            "sampled_types": sorted({t for rule in sampling.rules for t in rule.types}) if sampling else [],
+            "groups": [
+                {
+                    "target_type": g.target_type,
+                    "county": g.county,
+                    "platform": g.platform,
+                    "population": g.population,
+                    "sampled": list(g.sampled),
+                }
+                for g in groups
+            ],
+        }
+
     # --- announcements -------------------------------------------------------------------------------------------
 
     async def resync(self) -> None:
@@ -286,7 +320,8 @@ class RegistryService:
     async def _plan(self, period: Period) -> list[tuple[Any, Target, Any]]:
         targets = await self.repo.list_targets()
         per_day = self.settings.availability_visits_per_day
-        return round_plan(targets, period.window_start, period.monitoring_point, per_day)
+        # A spot check plans its sample only (drawn from the current registry; see shared/sampling.py).
+        return round_plan(targets, period.window_start, period.monitoring_point, per_day, period.sampling)
 
     async def _publish_round(self, round_id: str, period: Period, start_at: int) -> None:
         plan = await self._plan(period)

@@ -12,6 +12,7 @@ from services.reporter.stats import (
     NoticeNumbers,
     ProblemCategory,
     Rectification,
+    Tally,
     TypeCounts,
     split_period,
 )
@@ -25,7 +26,14 @@ class Paragraph:
 
 
 def survey_word(numbers: NoticeNumbers) -> str:
-    return "普查" if numbers.mode == "census" else "抽查"
+    """普查 unless websites or columns were sampled this period (a spot check may sample new media only)."""
+    sampled = numbers.websites.checked is not None or numbers.columns.checked is not None
+    return "抽查" if numbers.mode == "spot_check" and sampled else "普查"
+
+
+def sampled_part(tally: Tally, what: str) -> str:
+    """「抽查政府网站 5 个，」 when the type was sampled; nothing when it was checked in full."""
+    return "" if tally.checked is None else f"{what} {tally.checked} 个，"
 
 
 def this_quarter(numbers: NoticeNumbers) -> str:
@@ -82,10 +90,11 @@ def websites_text(numbers: NoticeNumbers) -> str:
     findings: list[str] = []
     if sites.running:
         found = f"发现不合格政府网站 {sites.unqualified} 个" if sites.unqualified else "未发现不合格政府网站"
-        findings.append(f"市级抽查{found}，合格率 {percent(sites.pass_rate)}")
+        findings.append(f"市级抽查{sampled_part(sites, '政府网站')}{found}，合格率 {percent(sites.pass_rate)}")
     if columns.running:
         found = f"发现不合格专栏 {columns.unqualified} 个，" if columns.unqualified else ""
-        findings.append(f"{found}市级专栏合格率 {percent(columns.pass_rate)}")
+        sampled = f"市级抽查专栏 {columns.checked} 个，" if columns.checked is not None else ""
+        findings.append(f"{sampled}{found}市级专栏合格率 {percent(columns.pass_rate)}")
     return text + ("；".join(findings) + "。" if findings else "")
 
 
@@ -100,7 +109,7 @@ def accounts_text(numbers: NoticeNumbers) -> str:
     if not accounts.running:
         return text + "。"
     found = f"发现不合格政务新媒体 {accounts.unqualified} 个" if accounts.unqualified else "未发现不合格政务新媒体"
-    return text + f"，市级抽查{found}，合格率为 {percent(accounts.pass_rate)}。"
+    return text + f"，市级抽查{sampled_part(accounts, '')}{found}，合格率为 {percent(accounts.pass_rate)}。"
 
 
 def interaction_paragraph(numbers: NoticeNumbers) -> Paragraph | None:
@@ -255,7 +264,7 @@ def opening(profile: NoticeProfile, numbers: NoticeNumbers) -> str:
     return (
         "为持续提升全市政府网站和政府系统政务新媒体建设管理水平，根据国家、省有关通知要求，"
         f"{numbers.year} 年{this_quarter(numbers)}，{profile.issuer_short}对全市在运行政府网站和政府系统政务新媒体情况"
-        "进行了检查。现将检查情况通报如下："
+        f"进行了检查{'，其中' + numbers.sampling if numbers.sampling else ''}。现将检查情况通报如下："
     )
 
 

@@ -7,7 +7,7 @@ found, grouped the way the notices group them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Sequence, Set
 from datetime import date
 from decimal import Decimal
 from typing import Literal
@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from shared.clock import CHINA_TZ
 from shared.events import IndicatorStatus, Outcome, Period, Target, TargetType, Unit, Verdict
+from shared.sampling import checked_in, describe
 
 Rounding = Literal["half_up", "truncate"]
 
@@ -44,7 +45,12 @@ class Tally(Frozen):
     unqualified: int
     insufficient: int = Field(description="verdict 数据不足: neither passed nor failed, never counted as unqualified")
     unassessed: int = Field(description="running but no verdict for the period yet")
-    pass_rate: Decimal | None = Field(description="(running − unqualified) / running × 100, two decimals")
+    pass_rate: Decimal | None = Field(description="(checked − unqualified) / checked × 100, two decimals")
+    checked: int | None = Field(
+        default=None,
+        description="spot check (抽查): running targets in the sample, which the other counts and the rate are of; "
+        "None when the type is checked in full",
+    )
 
     @property
     def without_conclusion(self) -> int:
@@ -113,6 +119,7 @@ class NoticeNumbers(Frozen):
     year: int
     quarter: int
     mode: Literal["census", "spot_check"]
+    sampling: str = Field(default="", description="spot check: how the sample was drawn, in the document's words")
     window_start: date
     monitoring_date: date
     rounding: Rounding
@@ -198,15 +205,23 @@ def platform_key(platform: str) -> tuple[int, str]:
 # --- tallies ----------------------------------------------------------------------------------------------------
 
 
-def tally(targets: Sequence[Target], verdicts: dict[str, Verdict], rounding: Rounding) -> Tally:
-    outcomes = [verdicts[t.target_id].outcome if t.target_id in verdicts else None for t in targets]
+def tally(
+    targets: Sequence[Target], verdicts: dict[str, Verdict], rounding: Rounding, sample: Set[str] | None = None
+) -> Tally:
+    """Counts of running ``targets``; with a spot check's ``sample``, every count but ``running`` is of the sample.
+
+    An unsampled target is not known to pass, so the rate is of the sample, not of all running targets.
+    """
+    assessed = list(targets) if sample is None else [t for t in targets if t.target_id in sample]
+    outcomes = [verdicts[t.target_id].outcome if t.target_id in verdicts else None for t in assessed]
     unqualified = outcomes.count(Outcome.unqualified)
     return Tally(
         running=len(targets),
         unqualified=unqualified,
         insufficient=outcomes.count(Outcome.insufficient),
         unassessed=outcomes.count(None),
-        pass_rate=pass_rate(len(targets), unqualified, rounding),
+        pass_rate=pass_rate(len(assessed), unqualified, rounding),
+        checked=None if sample is None else len(assessed),
     )
 
 
@@ -318,9 +333,14 @@ def compute_numbers(
     start, point = china_day(period, "start"), china_day(period, "point")
     running = sorted((t for t in by_id.values() if is_running_at(t, point)), key=ordering.key)
     of_type = {kind: [t for t in running if t.type is kind] for kind in TargetType}
+    # A spot check counts its sample (drawn as the registry draws it, shared/sampling.py) for the sampled types.
+    checked = {t.target_id for t in checked_in(period, list(by_id.values()))}
+    samples = {kind: _sample_of(period, kind, checked) for kind in TargetType}
     accounts = of_type[TargetType.account]
-    account_tally = tally(accounts, latest, rounding)
-    failed = [(t, latest[t.target_id]) for t in running if _unqualified(latest.get(t.target_id))]
+    account_tally = tally(accounts, latest, rounding, samples[TargetType.account])
+    failed = [
+        (t, latest[t.target_id]) for t in running if t.target_id in checked and _unqualified(latest.get(t.target_id))
+    ]
     failed_sites = [(t, v) for t, v in failed if t.type is not TargetType.account]
     failed_accounts = [(t, v) for t, v in failed if t.type is TargetType.account]
     year, quarter = split_period(period.period_id)
@@ -332,8 +352,9 @@ def compute_numbers(
         window_start=start,
         monitoring_date=point,
         rounding=rounding,
-        websites=tally(of_type[TargetType.website], latest, rounding),
-        columns=tally(of_type[TargetType.column], latest, rounding),
+        sampling=describe(period.sampling) if period.sampling else "",
+        websites=tally(of_type[TargetType.website], latest, rounding, samples[TargetType.website]),
+        columns=tally(of_type[TargetType.column], latest, rounding, samples[TargetType.column]),
         accounts=AccountTally(
             **account_tally.model_dump(), newly_registered=sum(start <= t.registered_on <= point for t in accounts)
         ),
@@ -344,6 +365,12 @@ def compute_numbers(
         website_problems=categorize(failed_sites, by_id, WEBSITE_CATEGORY_ORDER, examples_per_problem),
         account_problems=categorize(failed_accounts, by_id, ACCOUNT_CATEGORY_ORDER, examples_per_problem),
     )
+
+
+def _sample_of(period: Period, kind: TargetType, checked: Set[str]) -> Set[str] | None:
+    """The checked ids when ``kind`` is sampled this period; None when it is checked in full."""
+    sampled = period.sampling is not None and period.sampling.rule_for(kind) is not None
+    return checked if sampled else None
 
 
 def _unqualified(verdict: Verdict | None) -> bool:

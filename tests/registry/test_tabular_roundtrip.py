@@ -14,6 +14,7 @@ from services.registry.tabular import export_csv, export_csv_zip, export_xlsx, p
 from services.registry.tabular.cells import credit_code_check
 from shared.clock import CHINA_TZ
 from shared.events import Contact, Inventory, Period, Target, TargetStatus, TargetType, Unit, UnitLevel
+from shared.sampling import SampleRule, Sampling
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 TEXT = st.text(
@@ -26,6 +27,33 @@ SITE_STATUSES = [TargetStatus.running, TargetStatus.suspended, TargetStatus.migr
 ACCOUNT_STATUSES = [TargetStatus.running, TargetStatus.closure_announced, TargetStatus.closed]
 PROFILES = st.dictionaries(
     st.sampled_from(["list", "date", "title"]), st.sampled_from(["ul li", "span.d", "a"]), max_size=2
+)
+
+SAMPLE_RULES = st.one_of(
+    st.builds(
+        SampleRule,
+        types=st.lists(
+            st.sampled_from(["website", "column", "message_board", "service_guide"]),
+            min_size=1,
+            max_size=2,
+            unique=True,
+        ),
+        group_by=st.sampled_from([[], ["county"]]),
+        per_group=st.integers(1, 50),
+    ),
+    st.builds(
+        SampleRule,
+        types=st.just(["account"]),
+        group_by=st.sampled_from([[], ["county"], ["platform"], ["county", "platform"]]),
+        ratio=st.integers(1, 1000).map(lambda permille: permille / 1000),
+    ),
+)
+SAMPLINGS = st.builds(
+    Sampling,
+    seed=st.text(alphabet="2022Q3抽查种子-ab", min_size=1, max_size=10),
+    rules=st.lists(SAMPLE_RULES, min_size=1, max_size=2, unique_by=lambda r: tuple(r.types)).filter(
+        lambda rules: len({t for r in rules for t in r.types}) == sum(len(r.types) for r in rules)
+    ),
 )
 
 
@@ -197,7 +225,7 @@ def _period(draw: Any, n: int) -> Period:
         period_id=f"{2000 + n}Q{draw(st.integers(1, 4))}",
         window_start=start,
         monitoring_point=(start + length).replace(microsecond=0),
-        mode=draw(st.sampled_from(["census", "spot_check"])),
+        **draw(st.one_of(st.just({"mode": "census"}), SAMPLINGS.map(lambda s: {"mode": "spot_check", "sampling": s}))),
     )
 
 

@@ -141,6 +141,7 @@ async def test_registry_and_verdict_events_become_the_drafts_numbers(
         "insufficient": 0,
         "unassessed": 0,
         "pass_rate": "50.00",
+        "checked": None,  # a census: every running website is checked
     }
     assert found["columns"]["running"] == 1 and found["columns"]["pass_rate"] == "100.00"
     assert found["accounts"]["insufficient"] == 1 and found["accounts"]["pass_rate"] == "50.00"

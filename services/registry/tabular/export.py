@@ -27,7 +27,7 @@ from .choices import (
     UNIT_STATE_LABELS,
 )
 from .headers import SHEETS, TARGET_SHEETS, UNITS, SheetSpec
-from .periods import END_OF_DAY, START_OF_DAY
+from .periods import END_OF_DAY, START_OF_DAY, format_sample_rules
 
 Value = str | int | date | datetime | None
 SEPARATOR = "；"
@@ -127,6 +127,8 @@ def _period_values(p: Period) -> dict[str, Value]:
         "window_start": _moment(p.window_start, START_OF_DAY),
         "monitoring_point": _moment(p.monitoring_point, END_OF_DAY),
         "mode": PERIOD_MODE_LABELS[p.mode],
+        "sample_rules": format_sample_rules(p.sampling) if p.sampling else None,
+        "sample_seed": p.sampling.seed if p.sampling else None,
     }
 
 

@@ -244,6 +244,15 @@ PERIODS = SheetSpec(
         Column("window_start", "开始日期", ("采集开始日期", "起始日期"), required=True, note="当日 00:00:00 起"),
         Column("monitoring_point", "监测时间点", ("截止日期", "监测截止日期"), required=True, note="当日 23:59:59 止"),
         Column("mode", "监测方式(全面检查/抽查)", ("监测方式",), note="全面检查 / 抽查，留空为全面检查"),
+        Column(
+            "sample_rules",
+            "抽查规则",
+            ("抽样规则", "抽查方式"),
+            note="抽查时填写，每条「对象类型：分组：数量」，多条用「；」分隔，如「政务新媒体：按县（区）、平台：每组5个」",
+        ),
+        Column(
+            "sample_seed", "随机种子", ("抽查种子", "抽样种子"), note="抽查时填写；同一种子和名单总是抽出同样的对象"
+        ),
     ),
     aliases=("周期",),
 )
