@@ -12,7 +12,9 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+from shared.sampling import Sampling
 
 
 def natural_id(*parts: object) -> str:
@@ -116,6 +118,9 @@ class Target(BaseModel):
     reply_days: int | None = Field(default=None, description="message board: promised reply time in working days")
     profile: dict[str, str] = Field(default_factory=dict, description="per-site extraction selectors")
     has_message_board: bool = False
+    public_services: bool = Field(
+        default=True, description="website: its unit has public services (对外服务职能); False scores out of 75 × 4/3"
+    )
     status: TargetStatus = TargetStatus.running
     registered_on: date
     closed_on: date | None = None
@@ -123,6 +128,17 @@ class Target(BaseModel):
         default=None, description="account announced closure (停更公告) or its unit was abolished: close by this date"
     )
     version: int = 1
+
+    def is_running_at(self, point: date) -> bool:
+        """Registered on or before ``point`` and not closed before it.
+
+        A target stopped without a recorded date cannot be placed in time: it is not counted as running.
+        """
+        if self.registered_on > point:
+            return False
+        if self.closed_on is not None:
+            return self.closed_on >= point
+        return self.status.exists
 
 
 class Period(BaseModel):
@@ -134,6 +150,26 @@ class Period(BaseModel):
     window_start: AwareDatetime
     monitoring_point: AwareDatetime
     mode: Literal["census", "spot_check"] = "census"
+    sampling: Sampling | None = Field(
+        default=None, description="spot check: the seeded sample per county (and platform); see shared/sampling.py"
+    )
+    rule_set: str = Field(
+        default="",
+        description="the rule set this period is judged by: id or id@version; empty: the evaluator's default",
+    )
+    scope: list[str] | None = Field(
+        default=None,
+        description="the rules checked this period, by rule-set field (availability, homepage, column, …); None: all",
+    )
+
+    @model_validator(mode="after")
+    def _sampling_matches_mode(self) -> Period:
+        # A spot check without a sample would silently check nothing or everything; a census has no sample.
+        if self.mode == "spot_check" and self.sampling is None:
+            raise ValueError("a spot_check period needs its sampling")
+        if self.mode == "census" and self.sampling is not None:
+            raise ValueError("a census period has no sampling")
+        return self
 
 
 class TargetChanged(Event):
@@ -390,6 +426,21 @@ class IndicatorResult(BaseModel):
     evidence: list[str] = Field(default_factory=list, description="observation ids the result rests on")
 
 
+class Review(BaseModel):
+    """A person's review of a verdict (人工复核): a confirmation, or an override with a written reason."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    action: Literal["confirm", "override"]
+    outcome: Outcome = Field(description="the outcome the reviewer stands behind")
+    reason: str = Field(min_length=1, description="why, in the reviewer's words")
+    label: str = Field(default="", description="override to 不合格: the problem as the notice should print it")
+    reviewer: str
+    role: str
+    reviewed_at: AwareDatetime
+    machine_outcome: Outcome = Field(description="the rules' outcome when the review was made")
+
+
 class Verdict(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -401,7 +452,12 @@ class Verdict(BaseModel):
     indicators: list[IndicatorResult]
     as_of: AwareDatetime = Field(description="the instant the verdict describes")
     revision: int = Field(ge=1, description="increases with every stored change of this target's verdict")
-    rule_set: str = "national-2019"
+    rule_set: str = Field(default="national-2019", description="the rule set and version applied: id@version")
+    score: float | None = Field(default=None, description="website: the deduction part's score out of 100")
+    machine_outcome: Outcome | None = Field(
+        default=None, description="what the rules decided, when a reviewer's override differs from it"
+    )
+    review: Review | None = Field(default=None, description="a reviewer's confirmation or override")
 
     def problems(self) -> list[str]:
         return [r.label for r in self.indicators if r.status is IndicatorStatus.failed and r.label]
@@ -416,6 +472,27 @@ class VerdictChanged(Event):
     @staticmethod
     def id_for(target_id: str, period_id: str, revision: int) -> str:
         return natural_id("verdict", target_id, period_id, revision)
+
+
+class VerdictWarning(Event):
+    """An early warning (预警): a value past its warning line but not yet at the veto line."""
+
+    subject_prefix = "verdict.warning"
+    event_type: Literal["verdict.warning"] = "verdict.warning"
+    target_id: str
+    target_type: TargetType
+    unit_id: str
+    period_id: str
+    indicator_id: str
+    label: str = Field(description="e.g. 首页即将超期未更新")
+    explanation: str
+    evidence: list[str] = Field(default_factory=list)
+    as_of: AwareDatetime
+
+    @staticmethod
+    def id_for(target_id: str, period_id: str, indicator_id: str, label: str, day: date) -> str:
+        # Once a day per warning: a warning still standing tomorrow is said again; one standing all day is not.
+        return natural_id("warning", target_id, period_id, indicator_id, label, day.isoformat())
 
 
 # --- cases and reports ------------------------------------------------------------------------------------------

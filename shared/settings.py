@@ -12,6 +12,8 @@ class ServiceSettings(BaseSettings):
 
     nats_url: str = "nats://127.0.0.1:4222"
     mongodb_uri: str = "mongodb://127.0.0.1:27017/?directConnection=true"
+    # The registry, which identifies API callers for every other service (shared/identity.py); `xunjian up` sets it.
+    registry_url: str = ""
     # Each service owns one database, named <prefix>_<service>; tests use their own prefix.
     mongodb_db_prefix: str = "xunjian"
     http_host: str = "127.0.0.1"

@@ -94,6 +94,8 @@ class Stack:
                 "PROBE_API_TOKEN": self.admin_token,
                 **self.env,
             }
+            if "registry" in self.children:  # every other service identifies its API callers there
+                env.setdefault("REGISTRY_URL", f"http://127.0.0.1:{self.children['registry'].port}")
             self.add(Child(name, [sys.executable, "-m", f"services.{name}"], port, env))
 
     def add(self, child: Child) -> None:

@@ -4,29 +4,41 @@ from __future__ import annotations
 
 from typing import cast
 
-from shared.events import VerdictChanged
+from shared.events import VerdictChanged, VerdictWarning
+from shared.identity import RegistryIdentity
 from shared.inflight import Batcher
 from shared.messaging import DeliveryPolicy, publish_event
 from shared.runtime import Runtime, ServiceSpec
 from shared.topology import VERDICTS
 
 from .api import router as api
+from .catalogue import RuleSetCatalogue
 from .repository import INDEXES, EvaluatorRepository
-from .rules import NATIONAL_2019
+from .revisions import Revisions
 from .service import EvaluatorService
 from .settings import EvaluatorSettings
-from .subscribers import router, verdict_changed
+from .subscribers import router, verdict_changed, verdict_warning
 
 
 async def build(runtime: Runtime) -> EvaluatorService:
     settings = cast(EvaluatorSettings, runtime.settings)
-    if settings.rule_set != NATIONAL_2019.id:
-        raise RuntimeError(f"unknown rule set {settings.rule_set!r}: only {NATIONAL_2019.id!r} is built in")
 
     async def publish(event: VerdictChanged) -> None:
         await publish_event(verdict_changed, event, VERDICTS)
 
-    service = EvaluatorService(EvaluatorRepository(runtime.mongo, runtime.db), publish, NATIONAL_2019)
+    async def publish_warning(event: VerdictWarning) -> None:
+        await publish_event(verdict_warning, event, VERDICTS)
+
+    repo = EvaluatorRepository(runtime.mongo, runtime.db)
+    catalogue = RuleSetCatalogue(repo, runtime.clock)
+    # The shipped rule sets (services/evaluator/rulesets/), stored once per version: idempotent on every start.
+    await catalogue.store_builtins()
+    default = await catalogue.rule_set(settings.rule_set)
+    if default is None:
+        raise RuntimeError(f"EVALUATOR_RULE_SET names {settings.rule_set!r}, which is neither shipped nor stored")
+    service = EvaluatorService(repo, publish, default, publish_warning, catalogue)
+    service.identity = RegistryIdentity(settings.registry_url)
+    service.revisions = Revisions(service, runtime.clock)
     service.intake = Batcher(
         runtime.broker,
         DeliveryPolicy.from_settings(settings),

@@ -9,13 +9,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from shared.events import AvailabilityFacts, CheckKind, NewMediaFacts, ObservationRecorded, PageFacts, Period
+from pydantic import BaseModel
 
-from .rules import FeedSeen, PageSeen, beijing_date
+from shared.events import (
+    AvailabilityFacts,
+    CheckKind,
+    ContentFacts,
+    NewMediaFacts,
+    ObservationRecorded,
+    PageFacts,
+    Period,
+)
 
-LATEST_KINDS = (CheckKind.homepage, CheckKind.columns, CheckKind.newmedia)
+from .rules import FeedSeen, PageSeen, Seen, beijing_date
+
+# Every kind but availability is judged on its newest fetched observation (availability on its daily counts).
+LATEST_KINDS = tuple(k for k in CheckKind if k is not CheckKind.availability)
+M = TypeVar("M", bound=BaseModel)
 
 
 @dataclass(frozen=True)
@@ -41,6 +53,9 @@ class ObservationWrite:
     event: ObservationRecorded
     visit: Visit | None
     latest: Latest | None
+    # A content check with findings: kept apart, since a serious error seen once in the window counts even when
+    # a later check no longer finds it (W-V1, N-V1 are about incidents, not the latest state).
+    flagged: Latest | None = None
 
 
 def contribution(event: ObservationRecorded, period: Period) -> ObservationWrite:
@@ -59,7 +74,8 @@ def contribution(event: ObservationRecorded, period: Period) -> ObservationWrite
             event.event_id,
             event.facts.model_dump(mode="json"),
         )
-    return ObservationWrite(event, visit, latest)
+    flagged = latest if isinstance(event.facts, ContentFacts) and event.facts.findings else None
+    return ObservationWrite(event, visit, latest, flagged)
 
 
 def fetched(event: ObservationRecorded) -> bool:
@@ -79,3 +95,10 @@ def feed_seen(latest: Latest | None) -> FeedSeen | None:
         return None
     facts = NewMediaFacts.model_validate(latest.facts)
     return FeedSeen(latest.observation_id, latest.observed_at, facts.newest_post_at)
+
+
+def seen(latest: Latest | None, model: type[M]) -> Seen[M] | None:
+    """A stored fact as the typed value a rule reads."""
+    if latest is None:
+        return None
+    return Seen(latest.observation_id, model.model_validate(latest.facts))

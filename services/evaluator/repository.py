@@ -7,6 +7,7 @@ Collections:
 - ``targets``, ``periods``: projections of the registry's events, kept at their newest version.
 - ``verdicts``: one per (target, period): the current verdict, its revision, the history of changes, and
   ``pending``, the outbox of a ``verdict.changed`` event not yet confirmed published.
+- ``rule_sets``: one document per rule set version (``_id`` = ``id@version``), immutable once stored.
 
 Counters stay exact under redelivery and crashes because one transaction inserts the observations that are new and
 increments the counters for exactly those: a redelivered observation is found already inserted and counts nothing;
@@ -15,6 +16,8 @@ a crash before the commit leaves neither the observation nor its increment, so t
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -30,7 +33,8 @@ from shared.db import Indexes
 from shared.events import Period, Target
 
 from .recording import Latest, ObservationWrite
-from .rules import DayCount
+from .records import StoredVerdict, pair_key
+from .rules import DayCount, RuleSet
 
 Doc = dict[str, Any]
 Pair = tuple[str, str]  # (target_id, period_id)
@@ -41,6 +45,8 @@ LATEST = "latest_facts"
 TARGETS = "targets"
 PERIODS = "periods"
 VERDICTS = "verdicts"
+RULE_SETS = "rule_sets"
+FLAGGED = "content_findings"
 
 INDEXES: list[Indexes] = [
     # Unique on event_id through ``_id`` (= event_id). Every further index costs SecantusDB insert time, so only
@@ -53,48 +59,11 @@ INDEXES: list[Indexes] = [
         LATEST, (IndexModel([("target_id", ASCENDING), ("period_id", ASCENDING), ("kind", ASCENDING)], unique=True),)
     ),
     Indexes(VERDICTS, (IndexModel([("target_id", ASCENDING), ("period_id", ASCENDING)], unique=True),)),
+    # A rule set's versions, read by id and sorted by version (the latest is the highest).
+    Indexes(RULE_SETS, (IndexModel([("id", ASCENDING), ("version", ASCENDING)], unique=True),)),
+    Indexes(TARGETS, (IndexModel([("site_id", ASCENDING)]),)),  # a website's columns, boards and guide sources
+    Indexes(FLAGGED, (IndexModel([("target_id", ASCENDING), ("period_id", ASCENDING)]),)),
 ]
-
-
-def pair_key(target_id: str, period_id: str) -> str:
-    return f"{target_id}|{period_id}"
-
-
-@dataclass(frozen=True)
-class StoredVerdict:
-    key: str
-    revision: int
-    outcome: str
-    vetoes: frozenset[tuple[str, str]]
-    verdict: Doc  # the Verdict as JSON
-    history: list[Doc]
-    pending: Doc | None  # the VerdictChanged event as JSON, until its publication is confirmed
-
-    @classmethod
-    def from_doc(cls, doc: Doc) -> StoredVerdict:
-        return cls(
-            key=doc["_id"],
-            revision=doc["revision"],
-            outcome=doc["outcome"],
-            vetoes=frozenset((v[0], v[1]) for v in doc["vetoes"]),
-            verdict=doc["verdict"],
-            history=list(doc.get("history", [])),
-            pending=doc.get("pending"),
-        )
-
-    def to_doc(self) -> Doc:
-        target_id, period_id = self.verdict["target_id"], self.verdict["period_id"]
-        return {
-            "_id": self.key,
-            "target_id": target_id,
-            "period_id": period_id,
-            "revision": self.revision,
-            "outcome": self.outcome,
-            "vetoes": sorted([list(v) for v in self.vetoes]),
-            "verdict": self.verdict,
-            "history": self.history,
-            "pending": self.pending,
-        }
 
 
 class EvaluatorRepository:
@@ -120,6 +89,9 @@ class EvaluatorRepository:
             await self._db[OBSERVATIONS].insert_many([_observation_doc(w) for w in fresh], session=session)
             await self._count_visits(fresh, session)
             await self._keep_latest([w.latest for w in fresh if w.latest is not None], session)
+            flagged = [_flagged_doc(w.flagged) for w in fresh if w.flagged is not None]
+            if flagged:
+                await self._db[FLAGGED].insert_many(flagged, session=session)
             new_ids.update(w.event.event_id for w in fresh)
 
         async with self._client.start_session() as session:
@@ -191,10 +163,26 @@ class EvaluatorRepository:
         found: dict[tuple[str, str, str], Latest] = {}
         for period_id, target_ids in _by_period(pairs).items():
             async for doc in self._db[LATEST].find({"period_id": period_id, "target_id": {"$in": target_ids}}):
-                latest = Latest(
-                    doc["target_id"], period_id, doc["kind"], doc["observed_at"], doc["observation_id"], doc["facts"]
-                )
+                latest = _latest(doc)
                 found[(latest.target_id, period_id, latest.kind)] = latest
+        return found
+
+    async def flagged_content(self, pairs: Iterable[Pair]) -> dict[Pair, list[Latest]]:
+        """Every content check of the window that found something, oldest first."""
+        found: dict[Pair, list[Latest]] = defaultdict(list)
+        for period_id, target_ids in _by_period(pairs).items():
+            query = {"period_id": period_id, "target_id": {"$in": target_ids}}
+            async for doc in self._db[FLAGGED].find(query).sort("observed_at", ASCENDING):
+                found[(doc["target_id"], period_id)].append(_latest(doc))
+        return found
+
+    async def children(self, site_ids: Iterable[str]) -> dict[str, list[Target]]:
+        """The columns, message boards and service-guide sources registered under each website."""
+        found: dict[str, list[Target]] = defaultdict(list)
+        cursor = self._db[TARGETS].find({"site_id": {"$in": list(set(site_ids))}}, {"_id": 0})
+        async for doc in cursor:
+            target = Target.model_validate(doc)
+            found[doc["site_id"]].append(target)
         return found
 
     # --- registry projections -----------------------------------------------------------------------------------
@@ -249,17 +237,66 @@ class EvaluatorRepository:
 
     async def clear_pending(self, published: Sequence[tuple[str, str]]) -> None:
         """Mark (verdict key, event_id) pairs published; a pending event replaced meanwhile stays pending."""
-        ops = [UpdateOne({"_id": key, "pending.event_id": eid}, {"$set": {"pending": None}}) for key, eid in published]
+        ops = [
+            op
+            for key, eid in published
+            for op in (
+                UpdateOne({"_id": key, "pending.event_id": eid}, {"$set": {"pending": None}}),
+                UpdateOne({"_id": key}, {"$pull": {"pending_warnings": {"event_id": eid}}}),
+            )
+        ]
         if ops:
             await self._db[VERDICTS].bulk_write(ops, ordered=False)
 
     async def pending(self) -> list[StoredVerdict]:
-        cursor = self._db[VERDICTS].find({"pending": {"$ne": None}})
-        return [StoredVerdict.from_doc(doc) async for doc in cursor]
+        query = {"$or": [{"pending": {"$ne": None}}, {"pending_warnings.0": {"$exists": True}}]}
+        return [StoredVerdict.from_doc(doc) async for doc in self._db[VERDICTS].find(query)]
 
     async def verdicts_for_period(self, period_id: str) -> list[Doc]:
         cursor = self._db[VERDICTS].find({"period_id": period_id}, {"verdict": 1}).sort("_id", ASCENDING)
         return [doc["verdict"] async for doc in cursor]
+
+    async def stored_verdicts(self, period_id: str) -> list[StoredVerdict]:
+        cursor = self._db[VERDICTS].find({"period_id": period_id}).sort("_id", ASCENDING)
+        return [StoredVerdict.from_doc(doc) async for doc in cursor]
+
+    async def verdict(self, target_id: str, period_id: str) -> StoredVerdict | None:
+        doc = await self._db[VERDICTS].find_one({"_id": pair_key(target_id, period_id)})
+        return StoredVerdict.from_doc(doc) if doc else None
+
+    async def warnings(self, period_id: str) -> list[Doc]:
+        """The early warnings standing at each target's last evaluation in the period."""
+        query = {"period_id": period_id, "warnings.0": {"$exists": True}}
+        cursor = self._db[VERDICTS].find(query, {"warnings": 1}).sort("_id", ASCENDING)
+        return [w async for doc in cursor for w in doc["warnings"]]
+
+    # --- rule sets: immutable versions ----------------------------------------------------------------------------
+
+    async def save_rule_set(self, record: StoredRuleSet) -> bool:
+        """Store one rule set version; True when stored now, False when the identical rules were stored already.
+
+        An id@version is never overwritten: other rules under a stored id@version raise ``RuleSetConflict``.
+        """
+        try:
+            await self._db[RULE_SETS].insert_one(record.to_doc())
+        except DuplicateKeyError:
+            stored = await self.rule_set(record.id, record.version)
+            if stored is not None and stored.sha256 == record.sha256:
+                return False
+            raise RuleSetConflict(record.ref, stored.sha256 if stored else "") from None
+        return True
+
+    async def rule_set(self, rule_set_id: str, version: int | None = None) -> StoredRuleSet | None:
+        """One version of a rule set; without ``version``, its latest."""
+        query: Doc = {"id": rule_set_id} if version is None else {"_id": f"{rule_set_id}@{version}"}
+        async for doc in self._db[RULE_SETS].find(query).sort("version", -1).limit(1):
+            return StoredRuleSet.from_doc(doc)
+        return None
+
+    async def rule_sets(self) -> list[StoredRuleSet]:
+        """Every stored version of every rule set, by id and version."""
+        cursor = self._db[RULE_SETS].find().sort([("id", ASCENDING), ("version", ASCENDING)])
+        return [StoredRuleSet.from_doc(doc) async for doc in cursor]
 
 
 def _by_period(pairs: Iterable[Pair]) -> dict[str, list[str]]:
@@ -283,6 +320,16 @@ def _observation_doc(write: ObservationWrite) -> Doc:
     }
 
 
+def _latest(doc: Doc) -> Latest:
+    return Latest(
+        doc["target_id"], doc["period_id"], doc["kind"], doc["observed_at"], doc["observation_id"], doc["facts"]
+    )
+
+
+def _flagged_doc(latest: Latest) -> Doc:
+    return _latest_doc(latest.observation_id, latest)
+
+
 def _latest_doc(key: str, latest: Latest) -> Doc:
     return {
         "_id": key,
@@ -293,3 +340,79 @@ def _latest_doc(key: str, latest: Latest) -> Doc:
         "observation_id": latest.observation_id,
         "facts": latest.facts,
     }
+
+
+# --- rule sets --------------------------------------------------------------------------------------------------
+
+
+class RuleSetConflict(Exception):
+    """A rule set version is already stored with other rules: a change needs a new version."""
+
+    def __init__(self, ref: str, stored_sha256: str) -> None:
+        self.ref = ref
+        self.stored_sha256 = stored_sha256
+        super().__init__(f"规则集{ref}已存储且内容不同；修改规则请提高版本号（version）后重新提交")
+
+
+@dataclass(frozen=True)
+class StoredRuleSet:
+    """A rule set version as stored: the YAML submitted, the full rules it stands for, and who stored it when.
+
+    ``sha256`` is over the rules (canonical JSON), not the YAML text: the same rules written with other comments or
+    layout are the same version, so re-storing the shipped files after a comment edit changes nothing.
+    """
+
+    id: str
+    version: int
+    title: str
+    extends: str | None
+    description: str
+    yaml: str
+    rules: Doc  # the RuleSet as JSON, with everything inherited through ``extends`` merged in
+    sha256: str
+    stored_by: str
+    stored_at: datetime
+
+    @property
+    def ref(self) -> str:
+        return f"{self.id}@{self.version}"
+
+    @classmethod
+    def of(cls, rule_set: RuleSet, yaml_text: str, stored_by: str, stored_at: datetime) -> StoredRuleSet:
+        rules = rule_set.model_dump(mode="json")
+        canonical = json.dumps(rules, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        return cls(
+            id=rule_set.id,
+            version=rule_set.version,
+            title=rule_set.title,
+            extends=rule_set.extends,
+            description=rule_set.description,
+            yaml=yaml_text,
+            rules=rules,
+            sha256=hashlib.sha256(canonical.encode()).hexdigest(),
+            stored_by=stored_by,
+            stored_at=stored_at,
+        )
+
+    def rule_set(self) -> RuleSet:
+        return RuleSet.model_validate(self.rules)
+
+    @classmethod
+    def from_doc(cls, doc: Doc) -> StoredRuleSet:
+        fields = {k: doc[k] for k in ("id", "version", "title", "yaml", "rules", "sha256", "stored_by", "stored_at")}
+        return cls(extends=doc.get("extends"), description=doc.get("description", ""), **fields)
+
+    def to_doc(self) -> Doc:
+        return {
+            "_id": self.ref,
+            "id": self.id,
+            "version": self.version,
+            "title": self.title,
+            "extends": self.extends,
+            "description": self.description,
+            "yaml": self.yaml,
+            "rules": self.rules,
+            "sha256": self.sha256,
+            "stored_by": self.stored_by,
+            "stored_at": self.stored_at,
+        }

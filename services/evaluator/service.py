@@ -5,29 +5,43 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from shared.events import (
-    CheckKind,
     ObservationRecorded,
     Outcome,
     Period,
     PeriodChanged,
+    Review,
     Target,
     TargetChanged,
     TargetType,
     UnitChanged,
     Verdict,
     VerdictChanged,
+    VerdictWarning,
 )
 from shared.logging import get_logger
 
-from .recording import contribution, feed_seen, page_seen
-from .repository import EvaluatorRepository, Pair, StoredVerdict, pair_key
-from .rules import NATIONAL_2019, Evidence, RuleSet, evaluate, failed_vetoes, verdict
+from .gathering import Subject, gather
+from .recording import contribution
+from .records import StoredVerdict, extend_history, pair_key, warning_event, with_review
+from .repository import EvaluatorRepository, Pair
+from .rules import NATIONAL_2019, Judgement, RuleSet, failed_vetoes, judge
+
+if TYPE_CHECKING:
+    from shared.identity import RegistryIdentity
+
+    from .revisions import Revisions
 
 log = get_logger(__name__)
 Publish = Callable[[VerdictChanged], Awaitable[None]]
+PublishWarning = Callable[[VerdictWarning], Awaitable[None]]
+
+# Parts of a website judged with it; boards and guide sources have no verdict of their own (columns do: the
+# notice counts them).
+SITE_PARTS = frozenset({TargetType.column, TargetType.message_board, TargetType.service_guide})
+PART_ONLY = frozenset({TargetType.message_board, TargetType.service_guide})
 
 
 class NotYetKnown(LookupError):
@@ -53,12 +67,27 @@ class Due:
     stored: StoredVerdict | None
 
 
+class RuleSource(Protocol):
+    async def rule_set(self, ref: str) -> RuleSet | None: ...
+
+
 class EvaluatorService:
-    def __init__(self, repo: EvaluatorRepository, publish: Publish, rules: RuleSet = NATIONAL_2019) -> None:
+    def __init__(
+        self,
+        repo: EvaluatorRepository,
+        publish: Publish,
+        rules: RuleSet = NATIONAL_2019,
+        publish_warning: PublishWarning | None = None,
+        rule_source: RuleSource | None = None,
+    ) -> None:
         self.repo = repo
-        self.rules = rules
+        self.rules = rules  # the default rule set, for periods that name none
         self._publish = publish
+        self._publish_warning = publish_warning
+        self._rule_source = rule_source
         self.intake: Intake | None = None  # the batcher the subscriber hands observations to (set by app.build)
+        self.identity: RegistryIdentity | None = None  # who calls the API (set by app.build)
+        self.revisions: Revisions | None = None  # reviews and re-evaluation (set by app.build)
 
     # --- observations -------------------------------------------------------------------------------------------
 
@@ -69,7 +98,7 @@ class EvaluatorService:
         _require_known(batch, targets, periods)
         new_ids = await self.repo.record([contribution(o, periods[o.period_id]) for o in batch])
         due = await self._due(batch, new_ids, targets, periods)
-        await self._evaluate(due)
+        await self.evaluate_due(due)
         log.info("observations.recorded", batch=len(batch), new=len(new_ids), evaluated=len(due))
 
     async def _due(
@@ -79,16 +108,10 @@ class EvaluatorService:
         targets: dict[str, Target],
         periods: dict[str, Period],
     ) -> list[Due]:
-        newest: dict[Pair, ObservationRecorded] = {}
-        fresh: set[Pair] = set()
-        for o in batch:
-            pair = (o.target_id, o.period_id)
-            if pair not in newest or o.observed_at > newest[pair].observed_at:
-                newest[pair] = o
-            if o.event_id in new_ids:
-                fresh.add(pair)
+        newest, fresh = await self._judged_by(batch, new_ids, targets)
         stored = await self.repo.verdicts(newest)
-        await self._publish_pending([v for v in stored.values() if v.pending])
+        await self._publish_pending([v for v in stored.values() if v.pending or v.pending_warnings])
+        sites = await self.repo.targets(t for t, _ in newest if t not in targets)
         due: list[Due] = []
         for (target_id, period_id), o in newest.items():
             period = periods[period_id]
@@ -100,40 +123,64 @@ class EvaluatorService:
             if last is not None and (target_id, period_id) not in fresh and as_of <= last:
                 continue
             as_of = max(as_of, last) if last else as_of  # a late observation never moves a verdict back in time
-            due.append(Due(targets[target_id], period, as_of, o.correlation_id, previous))
+            target = targets.get(target_id) or sites.get(target_id)
+            if target is not None:
+                due.append(Due(target, period, as_of, o.correlation_id, previous))
         return due
+
+    async def _judged_by(
+        self, batch: Sequence[ObservationRecorded], new_ids: set[str], targets: dict[str, Target]
+    ) -> tuple[dict[Pair, ObservationRecorded], set[Pair]]:
+        """The (target, period) pairs whose verdicts a batch touches, each with its newest observation.
+
+        A column, message board or service-guide source is judged as part of its website (W-V4, W-V5, W-V6): its
+        observation makes the website due too. Boards and guide sources have no verdict of their own.
+        """
+        newest: dict[Pair, ObservationRecorded] = {}
+        fresh: set[Pair] = set()
+        for o in batch:
+            target = targets[o.target_id]
+            judged = [] if target.type in PART_ONLY else [o.target_id]
+            judged += [target.site_id] if target.site_id and target.type in SITE_PARTS else []
+            for target_id in judged:
+                pair = (target_id, o.period_id)
+                if pair not in newest or o.observed_at > newest[pair].observed_at:
+                    newest[pair] = o
+                if o.event_id in new_ids:
+                    fresh.add(pair)
+        return newest, fresh
 
     # --- evaluation ---------------------------------------------------------------------------------------------
 
-    async def _evaluate(self, due: Sequence[Due]) -> None:
+    async def evaluate_due(self, due: Sequence[Due]) -> None:
         if not due:
             return
-        pairs = [(d.target.target_id, d.period.period_id) for d in due]
-        websites = [p for p, d in zip(pairs, due, strict=True) if d.target.type is TargetType.website]
-        counts = await self.repo.daily_counts(websites)
-        latest = await self.repo.latest_facts(pairs)
+        evidence = await gather(self.repo, [Subject(d.target, d.period, d.as_of) for d in due])
         writes: list[tuple[StoredVerdict, int]] = []
-        for d in due:
-            t, p = d.target.target_id, d.period.period_id
-            evidence = Evidence(
-                target=d.target,
-                period=d.period,
-                as_of=d.as_of,
-                availability=counts.get((t, p), {}),
-                homepage=page_seen(latest.get((t, p, CheckKind.homepage.value))),
-                column=page_seen(latest.get((t, p, CheckKind.columns.value))),
-                feed=feed_seen(latest.get((t, p, CheckKind.newmedia.value))),
-            )
-            writes.append(self._next(d, evidence))
+        for d, e in zip(due, evidence, strict=True):
+            rules = await self.rules_for(d.period)
+            writes.append(self._next(d, rules, judge(rules, e, d.period.scope)))
         await self.repo.save_verdicts(writes)
-        await self._publish_pending([v for v, _ in writes if v.pending])
+        await self._publish_pending([v for v, _ in writes if v.pending or v.pending_warnings])
 
-    def _next(self, due: Due, evidence: Evidence) -> tuple[StoredVerdict, int]:
+    async def rules_for(self, period: Period) -> RuleSet:
+        """The rule set a period names (id or id@version), else the default one."""
+        ref = period.rule_set
+        if not ref or ref in (self.rules.id, self.rules.ref):
+            return self.rules
+        found = await self._rule_source.rule_set(ref) if self._rule_source else None
+        if found is None:
+            raise NotYetKnown(f"period {period.period_id} names rule set {ref!r}, which is not stored")
+        return found
+
+    def _next(self, due: Due, rules: RuleSet, judged: Judgement) -> tuple[StoredVerdict, int]:
         """The verdict to store; a new revision with a pending event only when the outcome or the vetoes changed."""
-        results = evaluate(self.rules, evidence)
-        outcome = verdict(due.target, results)
-        vetoes = failed_vetoes(results)
         previous = due.stored
+        review = Review.model_validate(previous.review) if previous and previous.review else None
+        results = with_review(judged.results, review)
+        machine = judged.outcome
+        outcome = review.outcome if review and review.action == "override" else machine
+        vetoes = failed_vetoes(results)
         changed = previous is None or previous.outcome != outcome.value or previous.vetoes != vetoes
         read_revision = previous.revision if previous else 0
         revision = read_revision + 1 if changed else read_revision
@@ -146,9 +193,11 @@ class EvaluatorService:
             indicators=results,
             as_of=due.as_of,
             revision=revision,
-            rule_set=self.rules.id,
+            rule_set=rules.ref,
+            score=float(judged.score) if judged.score is not None else None,
+            machine_outcome=machine if machine is not outcome else None,
+            review=review,
         )
-        history = list(previous.history) if previous else []
         pending = None
         if changed:
             event = VerdictChanged(
@@ -159,9 +208,18 @@ class EvaluatorService:
                 previous_outcome=Outcome(previous.outcome) if previous else None,
             )
             pending = event.model_dump(mode="json")
-            history.append(_history_entry(current, event.event_id))
-        key = pair_key(current.target_id, current.period_id)
-        stored = StoredVerdict(key, revision, outcome.value, vetoes, current.model_dump(mode="json"), history, pending)
+        warnings = [warning_event(current, w, due.correlation_id) for w in judged.warnings]
+        said = {w["event_id"] for w in previous.warnings} if previous else set()
+        stored = StoredVerdict.of(
+            current,
+            vetoes,
+            history=extend_history(previous, current, pending["event_id"] if pending else None),
+            pending=pending,
+            warnings=[w.model_dump(mode="json") for w in warnings],
+            pending_warnings=(previous.pending_warnings if previous else [])
+            + [w.model_dump(mode="json") for w in warnings if w.event_id not in said],
+            review=previous.review if previous else None,
+        )
         return stored, read_revision
 
     # --- the outbox ---------------------------------------------------------------------------------------------
@@ -175,6 +233,11 @@ class EvaluatorService:
                     await self._publish(event)  # same event_id as any earlier attempt: JetStream drops a duplicate
                     published.append((v.key, event.event_id))
                     _log_published(event)
+                for doc in v.pending_warnings:
+                    warning = VerdictWarning.model_validate(doc)
+                    if self._publish_warning is not None:
+                        await self._publish_warning(warning)
+                    published.append((v.key, warning.event_id))
         finally:
             await self.repo.clear_pending(published)  # what went out stays out, even when a later publish failed
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pydantic import AliasChoices, Field, SecretStr
+
 from shared.settings import ServiceSettings
 
 
@@ -8,4 +10,10 @@ class EvaluatorSettings(ServiceSettings):
     # Observations are committed in batches: SecantusDB takes ~3000 docs/s in insert_many but ~350 single writes/s.
     batch_max_items: int = 200
     batch_max_wait_s: float = 0.2  # seconds a partial batch waits for more before it is committed
-    rule_set: str = "national-2019"  # only the built-in national rule set exists yet; YAML rule sets come later
+    # The rule set for periods that name none (Period.rule_set): id (its latest version) or id@version.
+    rule_set: str = "national-2019"
+    # Storing a local rule set (POST /rule-sets) needs this bearer token; unset, the endpoint refuses. A stopgap until
+    # the evaluator's API has its own authentication (api.require_writer is the one place to change).
+    admin_token: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("admin_token", "EVALUATOR_ADMIN_TOKEN")
+    )

@@ -8,7 +8,7 @@ from faststream import Context
 from faststream.nats import NatsMessage, NatsRouter
 from pydantic import Field
 
-from shared.events import ObservationRecorded, PeriodChanged, TargetChanged, UnitChanged, VerdictChanged
+from shared.events import ObservationRecorded, PeriodChanged, TargetChanged, UnitChanged, VerdictChanged, VerdictWarning
 from shared.messaging import DeliveryPolicy, subscriber_options
 from shared.topology import OBSERVATIONS, REGISTRY
 
@@ -24,6 +24,8 @@ RegistryEvent = Annotated[TargetChanged | UnitChanged | PeriodChanged, Field(dis
 
 # Published by the service (through app.build) when a verdict's outcome or its failed vetoes change.
 verdict_changed = router.publisher("verdict.changed", schema=VerdictChanged, title="verdict.changed")
+# Published when a value passes its early-warning line (预警), at most once a day per target and warning.
+verdict_warning = router.publisher("verdict.warning", schema=VerdictWarning, title="verdict.warning")
 
 
 @router.subscriber(  # type: ignore[untyped-decorator]

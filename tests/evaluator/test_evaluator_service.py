@@ -30,6 +30,7 @@ SEPTEMBER = Period(
     period_id="2022Q3",
     window_start=datetime(2022, 9, 1, tzinfo=CHINA_TZ),
     monitoring_point=datetime(2022, 9, 29, 23, 59, 59, tzinfo=CHINA_TZ),
+    scope=["availability", "homepage"],  # a quarterly check of these two: the other rules would lack data
 )
 LAST_WEEK_STARTS = date(2022, 9, 23)
 
@@ -79,7 +80,7 @@ async def test_a_site_failing_five_percent_in_its_last_week_becomes_unqualified_
         verdict = await wait(final_verdict, timeout=60, what="the verdict as of the last observation")
         await wait(lambda: consumer_idle(jetstream, "OBSERVATIONS", "evaluator"), what="every observation acked")
         recorded = (await http.get(f"{base}/rounds/round-1")).json()
-        events_before = await read_stream(jetstream, "VERDICTS")
+        events_before = [e for e in await read_stream(jetstream, "VERDICTS") if e[0] == "verdict.changed"]
         docs_before = await stored(mongodb_uri, db_prefix, "verdicts")
         counters_before = await stored(mongodb_uri, db_prefix, "availability_daily")
 
@@ -100,7 +101,7 @@ async def test_a_site_failing_five_percent_in_its_last_week_becomes_unqualified_
     assert unqualified[0]["previous_outcome"] == "qualified"
     assert [e["verdict"]["revision"] for _, e in events_before] == list(range(1, len(events_before) + 1))
 
-    assert await read_stream(jetstream, "VERDICTS") == events_before
+    assert [e for e in await read_stream(jetstream, "VERDICTS") if e[0] == "verdict.changed"] == events_before
     assert await stored(mongodb_uri, db_prefix, "verdicts") == docs_before
     assert await stored(mongodb_uri, db_prefix, "availability_daily") == counters_before
     assert sum(c["visits"] for c in counters_before) == 29 * 20

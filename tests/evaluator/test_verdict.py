@@ -9,8 +9,6 @@ import pytest
 from services.evaluator.rules import OUTCOME_RANK, verdict
 from shared.events import IndicatorResult, IndicatorStatus, Outcome
 
-from .builders import SITE
-
 
 def result(status: IndicatorStatus, veto: bool = True, indicator: str = "W-V2") -> IndicatorResult:
     return IndicatorResult(indicator_id=indicator, name="测试", status=status, veto=veto)
@@ -32,11 +30,11 @@ PASS, FAIL, GAP = IndicatorStatus.passed, IndicatorStatus.failed, IndicatorStatu
 def test_any_failed_veto_is_unqualified_and_otherwise_missing_data_is_insufficient(
     statuses: list[IndicatorStatus], outcome: Outcome
 ) -> None:
-    assert verdict(SITE, [result(s) for s in statuses]) is outcome
+    assert verdict([result(s) for s in statuses]) is outcome
 
 
-def test_a_failed_result_that_is_not_a_veto_does_not_fail_the_target_by_itself() -> None:
-    assert verdict(SITE, [result(PASS), result(FAIL, veto=False)]) is Outcome.qualified
+def test_a_failed_score_the_one_result_that_is_not_a_veto_fails_the_target_too() -> None:
+    assert verdict([result(PASS), result(FAIL, veto=False, indicator="W-S")]) is Outcome.unqualified
 
 
 def test_adding_a_failure_never_improves_the_verdict() -> None:
@@ -46,13 +44,13 @@ def test_adding_a_failure_never_improves_the_verdict() -> None:
             result(rng.choice([PASS, FAIL, GAP]), veto=rng.random() < 0.8, indicator=f"X-{i}")
             for i in range(rng.randint(0, 5))
         ]
-        before = verdict(SITE, results)
+        before = verdict(results)
         added = result(FAIL, veto=rng.random() < 0.5, indicator="X-new")
-        after = verdict(SITE, [*results[: len(results) // 2], added, *results[len(results) // 2 :]])
+        after = verdict([*results[: len(results) // 2], added, *results[len(results) // 2 :]])
         assert OUTCOME_RANK[after] <= OUTCOME_RANK[before], (results, added)
         # and turning any passed result into a failure never helps either
         passed = [i for i, r in enumerate(results) if r.status is PASS]
         if passed:
             i = rng.choice(passed)
             worse = [*results[:i], results[i].model_copy(update={"status": FAIL}), *results[i + 1 :]]
-            assert OUTCOME_RANK[verdict(SITE, worse)] <= OUTCOME_RANK[before]
+            assert OUTCOME_RANK[verdict(worse)] <= OUTCOME_RANK[before]

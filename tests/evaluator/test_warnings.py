@@ -112,7 +112,22 @@ def test_the_message_warning_names_the_deadline() -> None:
     )
     assert w is not None
     assert (w.indicator_id, w.label) == ("W-V5", "留言即将超期")
-    assert w.explanation == "1条政务咨询类留言即将超过3个月未答复：「供暖补贴咨询」7月1日留言，须于10月1日前答复"
+    # 3 months end on 10月1日, in the National Day holiday: the last day is 10月8日, the 调休 Saturday after it.
+    assert w.explanation == "1条政务咨询类留言即将超过3个月未答复：「供暖补贴咨询」7月1日留言，应于10月8日前答复"
+
+
+def test_a_message_warning_states_a_local_limit_and_its_working_day_deadline() -> None:
+    local = NATIONAL_2019.interaction.model_validate(
+        {**NATIONAL_2019.interaction.model_dump(), "reply_limit": {"working_days": 5}}
+    )
+    lines = LINES.model_copy(update={"message_days": 3})
+    point = beijing(date(2022, 10, 10), 23)
+    w = message_warning(lines, local, point, board(Message(title="供暖补贴咨询", asked_on=date(2022, 9, 30))))
+    assert w is not None
+    # 10月8日、9日 are 调休 working days: the 5th working day after 9月30日 is 10月12日.
+    assert w.explanation == "1条政务咨询类留言即将超过5个工作日未答复：「供暖补贴咨询」9月30日留言，应于10月12日前答复"
+    later = beijing(date(2022, 10, 13), 23)
+    assert message_warning(lines, local, later, board(Message(title="t", asked_on=date(2022, 9, 30)))) is None
 
 
 def test_the_warning_lines_are_data() -> None:

@@ -216,7 +216,9 @@ def test_a_consultation_unanswered_more_than_three_calendar_months_fails(
 
 def test_an_overdue_message_is_explained_with_its_dates() -> None:
     r = evaluate_interaction(RULES.interaction, AS_OF, [board(msg(date(2022, 6, 1)))])
-    assert r.explanation == "近一年政务咨询类留言中1条超过3个月未答复：「低保申请咨询」6月1日留言，至9月29日未答复"
+    assert r.explanation == (
+        "近一年政务咨询类留言中1条超过3个月未答复：「低保申请咨询」6月1日留言，应于9月1日前答复，至9月29日未答复"
+    )
     assert r.evidence == ["obs-board"]
 
 

@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Generic, TypeVar
 
 from shared.clock import CHINA_TZ
-from shared.events import Period, Target
+from shared.events import (
+    ContentFacts,
+    InteractionFacts,
+    LinksFacts,
+    NewMediaFacts,
+    Period,
+    ServiceGuideFacts,
+    SiteBasicsFacts,
+    Target,
+)
+
+F = TypeVar("F")
 
 
 @dataclass(frozen=True)
@@ -34,6 +46,27 @@ class FeedSeen:
 
 
 @dataclass(frozen=True)
+class Seen(Generic[F]):
+    """One observation's facts and its id, the evidence a result cites."""
+
+    observation_id: str
+    facts: F
+
+
+@dataclass(frozen=True)
+class ColumnState:
+    """A column of a site as last seen: its type, level and newest dated item (None: no dated item)."""
+
+    name: str
+    column_type: str
+    first_level: bool
+    newest_item_on: date | None
+    empty: bool = False
+    update_period_days: int | None = None
+    observation_id: str = ""
+
+
+@dataclass(frozen=True)
 class Evidence:
     """Everything one target's evaluation needs, read by the repository and nothing more."""
 
@@ -44,6 +77,18 @@ class Evidence:
     homepage: PageSeen | None = None
     column: PageSeen | None = None
     feed: FeedSeen | None = None
+    # A website's registered columns as last seen, and how many of them were never seen (W-V4 at site level).
+    site_columns: Sequence[ColumnState] = ()
+    unseen_columns: int = 0
+    # Every content check of the window with findings, and the latest one (W-V1, N-V1).
+    content: Sequence[Seen[ContentFacts]] = ()
+    boards: Sequence[Seen[InteractionFacts]] = ()  # the website's message boards, latest each (W-V5)
+    boards_registered: int = 0
+    services: Sequence[Seen[ServiceGuideFacts]] = ()  # the website's service-guide sources, latest each (W-V6)
+    services_registered: int = 0
+    basics: Seen[SiteBasicsFacts] | None = None
+    links: Seen[LinksFacts] | None = None
+    account: Seen[NewMediaFacts] | None = None  # the account's latest feed facts, typed (N-V3, 未及时注销)
 
 
 def beijing_date(at: datetime) -> date:

@@ -23,9 +23,8 @@ from shared.events import (
 )
 
 from .facts import beijing_date
-from .observed import ColumnState, Seen, add_months, result
+from .observed import ColumnState, Seen, add_months, failed_vetoes, result
 from .specs import ScoringRule
-from .verdict import failed_vetoes
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .replies import NATIONAL_REPLY_LIMIT, ReplyLimit
+
 SOURCE_2019 = "国办秘函〔2019〕19号《政府网站与政务新媒体检查指标》"
 
 
@@ -90,13 +92,16 @@ class SiteColumnsRule(RuleSpec):
 
 class InteractionRule(RuleSpec):
     """W-V5: no channel fails; a valid 政务咨询 message asked within ``lookback_months`` before the monitoring point
-    and unanswered more than ``threshold`` calendar months fails."""
+    and unanswered past its ``reply_limit`` fails (``threshold`` states the national months; the limit decides)."""
 
     no_channel_label: str
     overdue_label: str
     lookback_months: int
     excluded_categories: list[str] = Field(description="a message whose category contains any of these is skipped")
     late_answer_counts: bool = Field(description="an answer given after the deadline is also 逾期 (seed notice)")
+    reply_limit: ReplyLimit = Field(
+        default=NATIONAL_REPLY_LIMIT, description="3 months, or a local limit such as 5 working days or 72 hours"
+    )
 
 
 class ServiceRule(RuleSpec):

@@ -9,11 +9,12 @@ from datetime import date, datetime, timedelta
 from fractions import Fraction
 
 from shared.events import InteractionFacts
+from shared.workdays import NATIONAL, WorkCalendar
 
 from .facts import DayCount, PageSeen, beijing_date, cn_date
 from .observed import ColumnState, Seen, day_text, listed
 from .specs import AvailabilityRule, InteractionRule, SiteColumnsRule, StalenessRule, WarningRules
-from .website import answered_by, column_counts, counted, reply_deadline
+from .website import answered_by, column_counts, counted, due_text, reply_due
 
 
 @dataclass(frozen=True)
@@ -81,26 +82,28 @@ def _columns(label: str, counted_text: str, line: int, veto: SiteColumnsRule, co
 
 
 def message_warning(
-    lines: WarningRules, veto: InteractionRule, as_of: datetime, boards: Sequence[Seen[InteractionFacts]]
+    lines: WarningRules,
+    veto: InteractionRule,
+    as_of: datetime,
+    boards: Sequence[Seen[InteractionFacts]],
+    calendar: WorkCalendar = NATIONAL,
 ) -> EarlyWarning | None:
-    """Unanswered 政务咨询 messages ``message_days`` old or older that are not yet past their 3-month deadline."""
+    """Unanswered 政务咨询 messages ``message_days`` old or older that are not yet past their reply deadline."""
     today = beijing_date(as_of)
     near = [
-        (b.observation_id, m)
+        (b.observation_id, m, due)
         for b in boards
         for m in b.facts.messages
         if counted(veto, today, m)
         and not answered_by(today, m)
         and m.asked_on is not None
         and (today - m.asked_on).days >= lines.message_days
-        and today <= reply_deadline(veto, m)
+        and today <= (due := reply_due(veto, m, calendar)).due
     ]
     if not near:
         return None
     parts = [
-        f"「{m.title}」{day_text(m.asked_on, today)}留言，须于{day_text(reply_deadline(veto, m), today)}前答复"
-        for _, m in near
-        if m.asked_on is not None
+        f"「{m.title}」{day_text(m.asked_on, today)}留言，{due_text(due, today)}" for _, m, due in near if m.asked_on
     ]
-    text = f"{len(near)}条政务咨询类留言即将超过{int(veto.threshold)}个月未答复：{listed(parts)}"
-    return EarlyWarning(veto.indicator_id, "留言即将超期", text, tuple(dict.fromkeys(o for o, _ in near)))
+    text = f"{len(near)}条政务咨询类留言即将超过{veto.reply_limit.text}未答复：{listed(parts)}"
+    return EarlyWarning(veto.indicator_id, "留言即将超期", text, tuple(dict.fromkeys(o for o, _, _ in near)))

@@ -21,7 +21,9 @@ from shared.events import (
     ServiceGuideFacts,
     WordFinding,
 )
+from shared.workdays import NATIONAL, Deadline, WorkCalendar
 
+from . import replies
 from .facts import beijing_date, cn_date
 from .observed import ColumnState, Seen, add_months, day_text, ids, listed, result
 from .specs import ContentRule, InteractionRule, ServiceRule, SiteColumnsRule
@@ -164,10 +166,16 @@ def counted(rule: InteractionRule, today: date, m: Message) -> bool:
     return add_months(today, -rule.lookback_months) <= m.asked_on <= today
 
 
-def reply_deadline(rule: InteractionRule, m: Message) -> date:
-    """The last day an answer is in time: asked 6月29日, answered by 9月29日 (「超过3个月」 starts on 9月30日)."""
+def reply_due(rule: InteractionRule, m: Message, calendar: WorkCalendar = NATIONAL) -> Deadline:
+    """The last day an answer is in time under the rule's ``reply_limit``, and whether the calendar was exact."""
     assert m.asked_on is not None
-    return add_months(m.asked_on, int(rule.threshold))
+    return replies.reply_deadline(rule.reply_limit, m.asked_on, calendar)
+
+
+def reply_deadline(rule: InteractionRule, m: Message, calendar: WorkCalendar = NATIONAL) -> date:
+    """The last day an answer is in time: asked 6月29日, answered by 9月29日 (「超过3个月」 starts on 9月30日);
+    asked 7月1日, the period ends on 10月1日 in the National Day holiday and the last day becomes 10月8日."""
+    return reply_due(rule, m, calendar).due
 
 
 def answered_by(today: date, m: Message) -> bool:
@@ -177,15 +185,18 @@ def answered_by(today: date, m: Message) -> bool:
     return any(word in m.status for word in ANSWERED)
 
 
-def overdue(rule: InteractionRule, today: date, m: Message) -> bool:
-    deadline = reply_deadline(rule, m)
+def overdue(rule: InteractionRule, today: date, m: Message, calendar: WorkCalendar = NATIONAL) -> bool:
+    deadline = reply_deadline(rule, m, calendar)
     if not answered_by(today, m):
         return today > deadline
     return rule.late_answer_counts and m.answered_on is not None and m.answered_on > deadline
 
 
 def evaluate_interaction(
-    rule: InteractionRule, as_of: datetime, boards: Sequence[Seen[InteractionFacts]]
+    rule: InteractionRule,
+    as_of: datetime,
+    boards: Sequence[Seen[InteractionFacts]],
+    calendar: WorkCalendar = NATIONAL,
 ) -> IndicatorResult:
     if not boards:
         return result(rule, IndicatorStatus.insufficient, "", "尚未取得互动交流栏目监测数据，暂无法判定")
@@ -194,22 +205,28 @@ def evaluate_interaction(
         return result(rule, IndicatorStatus.failed, rule.no_channel_label, text, ids(boards))
     today = beijing_date(as_of)
     valid = [(b.observation_id, m) for b in boards for m in b.facts.messages if counted(rule, today, m)]
-    late = [(o, m) for o, m in valid if overdue(rule, today, m)]
-    months = int(rule.threshold)
+    late = [(o, m) for o, m in valid if overdue(rule, today, m, calendar)]
+    limit = rule.reply_limit.text
     if late:
-        parts = [_late_text(today, m) for _, m in late]
-        text = f"近一年政务咨询类留言中{len(late)}条超过{months}个月未答复：{listed(parts)}"
+        parts = [_late_text(today, m, reply_due(rule, m, calendar)) for _, m in late]
+        text = f"近一年政务咨询类留言中{len(late)}条超过{limit}未答复：{listed(parts)}"
         return result(rule, IndicatorStatus.failed, rule.overdue_label, text, [o for o, _ in late])
-    text = f"近一年政务咨询类留言{len(valid)}条，均在{months}个月内答复或尚未超期"
+    text = f"近一年政务咨询类留言{len(valid)}条，均在{limit}内答复或尚未超期"
     return result(rule, IndicatorStatus.passed, "", text, ids(boards))
 
 
-def _late_text(today: date, m: Message) -> str:
+def due_text(due: Deadline, today: date) -> str:
+    """「应于10月8日前答复」 (the day itself included), flagged when a year's holidays were not known."""
+    text = f"应于{day_text(due.due, today)}前答复"
+    return text if due.exact else f"{text}（该年节假日安排尚未收录，按周一至周五推算）"
+
+
+def _late_text(today: date, m: Message, due: Deadline) -> str:
     assert m.asked_on is not None
-    asked = day_text(m.asked_on, today)
+    asked = f"「{m.title}」{day_text(m.asked_on, today)}留言，{due_text(due, today)}"
     if m.answered_on is not None and m.answered_on <= today:
-        return f"「{m.title}」{asked}留言，{day_text(m.answered_on, today)}才答复"
-    return f"「{m.title}」{asked}留言，至{cn_date(today)}未答复"
+        return f"{asked}，{day_text(m.answered_on, today)}才答复"
+    return f"{asked}，至{cn_date(today)}未答复"
 
 
 # --- W-V6 服务不实用 -----------------------------------------------------------------------------------------
