@@ -12,7 +12,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from shared.sampling import Sampling
 
@@ -94,6 +94,9 @@ class Unit(BaseModel):
     mobiles: list[str] = Field(default_factory=list)
     contacts: list[Contact] = Field(default_factory=list)
     active: bool = Field(default=True, description="False once the unit is abolished or merged")
+    abolished_on: date | None = Field(
+        default=None, description="撤销或合并日期: its accounts must be closed within the closure rule's days after it"
+    )
     version: int = 1
 
 
@@ -141,6 +144,28 @@ class Target(BaseModel):
         return self.status.exists
 
 
+# The rules of a rule set, by field name, with the problem each checks (for spreadsheets, documents and errors).
+# A period's ``scope`` lists some of them; the evaluator's rule table has exactly these (a test holds them equal).
+RULES: dict[str, str] = {
+    "availability": "站点无法访问（W-V2）",
+    "homepage": "首页不更新（W-V3）",
+    "site_columns": "栏目不更新（W-V4，全站）",
+    "content": "严重表述错误（W-V1）",
+    "interaction": "互动回应差（W-V5）",
+    "services": "服务不实用（W-V6）",
+    "scoring": "扣分指标",
+    "column": "栏目更新情况（逐栏目）",
+    "newmedia": "内容不更新（N-V2）",
+    "newmedia_content": "严重表述错误（N-V1）",
+    "newmedia_interaction": "互动回应差（N-V3）",
+    "closure": "未及时注销",
+}
+
+
+# How a period or a verdict names a rule set: its id, or one version of it (national-2019, lincang-2022@1).
+RULE_SET_REF = r"^[a-z0-9][a-z0-9-]{0,63}(@[1-9][0-9]*)?$"
+
+
 class Period(BaseModel):
     """A monitoring period: its data-collection window ends at the monitoring point (监测时间点)."""
 
@@ -155,12 +180,21 @@ class Period(BaseModel):
     )
     rule_set: str = Field(
         default="",
+        pattern=f"^$|{RULE_SET_REF}",
         description="the rule set this period is judged by: id or id@version; empty: the evaluator's default",
     )
     scope: list[str] | None = Field(
         default=None,
         description="the rules checked this period, by rule-set field (availability, homepage, column, …); None: all",
     )
+
+    @field_validator("scope")
+    @classmethod
+    def _known_rules(cls, scope: list[str] | None) -> list[str] | None:
+        unknown = [name for name in scope or [] if name not in RULES]
+        if unknown:
+            raise ValueError(f"unknown rules {unknown}; a scope lists some of {list(RULES)}")
+        return scope
 
     @model_validator(mode="after")
     def _sampling_matches_mode(self) -> Period:
@@ -424,6 +458,7 @@ class IndicatorResult(BaseModel):
     label: str = Field(default="", description="problem label in the notices' wording, e.g. 内容长期不更新")
     explanation: str = Field(default="", description="what was seen, in Chinese, for the unit to act on")
     evidence: list[str] = Field(default_factory=list, description="observation ids the result rests on")
+    points: float | None = Field(default=None, description="the deduction part: points deducted (capped)")
 
 
 class Review(BaseModel):

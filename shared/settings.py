@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Literal
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shared.workdays import WorkCalendar
 
 
 class ServiceSettings(BaseSettings):
@@ -14,6 +17,14 @@ class ServiceSettings(BaseSettings):
     mongodb_uri: str = "mongodb://127.0.0.1:27017/?directConnection=true"
     # The registry, which identifies API callers for every other service (shared/identity.py); `xunjian up` sets it.
     registry_url: str = ""
+    # Working days for years chinese-calendar does not know yet (JSON lists of ISO dates): the State Council's
+    # arrangement as soon as it is published, e.g. WORKDAY_EXTRA_HOLIDAYS='["2027-10-01", …]'.
+    workday_extra_holidays: list[date] = []
+    workday_extra_workdays: list[date] = []
+
+    def work_calendar(self) -> WorkCalendar:
+        return WorkCalendar.from_config(self.workday_extra_holidays, self.workday_extra_workdays)
+
     # Each service owns one database, named <prefix>_<service>; tests use their own prefix.
     mongodb_db_prefix: str = "xunjian"
     http_host: str = "127.0.0.1"

@@ -76,6 +76,8 @@ class PeriodSpec(_Strict):
     sampling: Sampling | None = Field(
         default=None, description="a spot check (抽查): the seeded sample; none: a census"
     )
+    scope: list[str] | None = Field(default=None, description="the rules checked (shared.events.RULES); none: all")
+    rule_set: str = Field(default="", description="the rule set: id or id@version; empty: the evaluator's default")
 
     @model_validator(mode="after")
     def _ordered(self) -> PeriodSpec:
@@ -194,6 +196,8 @@ class Scenario(_Strict):
             monitoring_point=self.period.monitoring_point_at,
             mode="spot_check" if self.period.sampling else "census",
             sampling=self.period.sampling,
+            scope=self.period.scope,
+            rule_set=self.period.rule_set,
         )
         targets = [self._website_target(w, base, counties) for w in self.websites]
         targets += [self._column_target(c, base, counties) for c in self.columns]

@@ -36,7 +36,7 @@ async def build(runtime: Runtime) -> EvaluatorService:
     default = await catalogue.rule_set(settings.rule_set)
     if default is None:
         raise RuntimeError(f"EVALUATOR_RULE_SET names {settings.rule_set!r}, which is neither shipped nor stored")
-    service = EvaluatorService(repo, publish, default, publish_warning, catalogue)
+    service = EvaluatorService(repo, publish, default, publish_warning, catalogue, settings.work_calendar())
     service.identity = RegistryIdentity(settings.registry_url)
     service.revisions = Revisions(service, runtime.clock)
     service.intake = Batcher(

@@ -48,9 +48,12 @@ async def gather(repo: EvaluatorRepository, subjects: Sequence[Subject]) -> list
     child_pairs = [(c.target_id, s.period.period_id) for s in sites for c in children.get(s.target.target_id, [])]
     latest = await repo.latest_facts([*pairs, *child_pairs])
     flagged = await repo.flagged_content(pairs)
+    units = await repo.units(s.target.unit_id for s in subjects if s.target.type is TargetType.account)
     found: list[Evidence] = []
     for s, pair in zip(subjects, pairs, strict=True):
         own = _own(s, pair, latest, flagged.get(pair, []))
+        if s.target.type is TargetType.account:
+            own = replace(own, unit=units.get(s.target.unit_id))
         if s.target.type is TargetType.website:
             running = [c for c in children.get(pair[0], []) if c.is_running_at(beijing_date(s.as_of))]
             own = _with_children(own, running, latest)

@@ -30,7 +30,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from shared.db import Indexes
-from shared.events import Period, Target
+from shared.events import Period, Target, Unit
 
 from .recording import Latest, ObservationWrite
 from .records import StoredVerdict, pair_key
@@ -43,6 +43,7 @@ OBSERVATIONS = "observations"
 DAILY = "availability_daily"
 LATEST = "latest_facts"
 TARGETS = "targets"
+UNITS = "units"
 PERIODS = "periods"
 VERDICTS = "verdicts"
 RULE_SETS = "rule_sets"
@@ -191,6 +192,14 @@ class EvaluatorRepository:
         """Store the target unless a newer version is stored already; True when it was stored."""
         doc = target.model_dump(mode="json")
         return await self._upsert_newer(TARGETS, target.target_id, "version", target.version, doc)
+
+    async def upsert_unit(self, unit: Unit) -> bool:
+        """Units matter to one rule: an abolished unit's accounts must be closed (未及时注销)."""
+        return await self._upsert_newer(UNITS, unit.unit_id, "version", unit.version, unit.model_dump(mode="json"))
+
+    async def units(self, unit_ids: Iterable[str]) -> dict[str, Unit]:
+        cursor = self._db[UNITS].find({"_id": {"$in": list(set(unit_ids))}}, {"_id": 0})
+        return {doc["unit_id"]: Unit.model_validate(doc) async for doc in cursor}
 
     async def upsert_period(self, period: Period, changed_at: datetime) -> bool:
         # A period has no version of its own: the registry event's time orders its changes.

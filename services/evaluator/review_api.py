@@ -7,6 +7,7 @@ scope; re-evaluating a whole period needs the city administrator.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Request
@@ -79,13 +80,7 @@ async def review(period_id: str, target_id: str, body: ReviewBody, who: Who, req
         raise HTTPException(403, "仅市级、县级管理员可复核判定")
     await _in_scope(request, who, target_id)
     asked = ReviewRequest(body.action, body.reason, body.outcome, body.label)
-    try:
-        stored = await _revisions(request).review(target_id, period_id, asked, who)
-    except ReviewRefused as exc:
-        raise HTTPException(422, str(exc)) from exc
-    except LookupError as exc:
-        raise HTTPException(404, str(exc)) from exc
-    return _detail(stored)
+    return await _answer(_revisions(request).review(target_id, period_id, asked, who))
 
 
 @router.delete("/verdicts/{period_id}/{target_id}/review")
@@ -93,13 +88,7 @@ async def withdraw_review(period_id: str, target_id: str, who: Who, request: Req
     if who.role not in REVIEWERS:
         raise HTTPException(403, "仅市级、县级管理员可复核判定")
     await _in_scope(request, who, target_id)
-    try:
-        stored = await _revisions(request).withdraw(target_id, period_id, who)
-    except ReviewRefused as exc:
-        raise HTTPException(422, str(exc)) from exc
-    except LookupError as exc:
-        raise HTTPException(404, str(exc)) from exc
-    return _detail(stored)
+    return await _answer(_revisions(request).withdraw(target_id, period_id, who))
 
 
 @router.get("/warnings")
@@ -117,6 +106,16 @@ async def reevaluate(period_id: str, who: Who, request: Request) -> dict[str, in
     if who.role != "city_admin":
         raise HTTPException(403, "仅市级管理员可重新评估整个监测周期")
     return await _revisions(request).reevaluate(period_id)
+
+
+async def _answer(change: Awaitable[StoredVerdict]) -> dict[str, Any]:
+    """A review's answer: the verdict as it now stands, 422 for a refused review, 404 for no verdict."""
+    try:
+        return _detail(await change)
+    except ReviewRefused as exc:
+        raise HTTPException(422, str(exc)) from exc
+    except LookupError as exc:
+        raise HTTPException(404, str(exc)) from exc
 
 
 def _detail(stored: StoredVerdict) -> dict[str, Any]:

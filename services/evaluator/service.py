@@ -22,6 +22,8 @@ from shared.events import (
     VerdictWarning,
 )
 from shared.logging import get_logger
+from shared.workdays import NATIONAL as NATIONAL_CALENDAR
+from shared.workdays import WorkCalendar
 
 from .gathering import Subject, gather
 from .recording import contribution
@@ -79,12 +81,14 @@ class EvaluatorService:
         rules: RuleSet = NATIONAL_2019,
         publish_warning: PublishWarning | None = None,
         rule_source: RuleSource | None = None,
+        calendar: WorkCalendar = NATIONAL_CALENDAR,
     ) -> None:
         self.repo = repo
         self.rules = rules  # the default rule set, for periods that name none
         self._publish = publish
         self._publish_warning = publish_warning
         self._rule_source = rule_source
+        self._calendar = calendar
         self.intake: Intake | None = None  # the batcher the subscriber hands observations to (set by app.build)
         self.identity: RegistryIdentity | None = None  # who calls the API (set by app.build)
         self.revisions: Revisions | None = None  # reviews and re-evaluation (set by app.build)
@@ -159,7 +163,7 @@ class EvaluatorService:
         writes: list[tuple[StoredVerdict, int]] = []
         for d, e in zip(due, evidence, strict=True):
             rules = await self.rules_for(d.period)
-            writes.append(self._next(d, rules, judge(rules, e, d.period.scope)))
+            writes.append(self._next(d, rules, judge(rules, e, d.period.scope, self._calendar)))
         await self.repo.save_verdicts(writes)
         await self._publish_pending([v for v, _ in writes if v.pending or v.pending_warnings])
 
@@ -257,7 +261,10 @@ class EvaluatorService:
         elif isinstance(event, PeriodChanged):
             stored = await self.repo.upsert_period(event.period, event.occurred_at)
             log.info("period.projected", period_id=event.period.period_id, stored=stored)
-        # Units: verdicts carry the target's unit_id; names and contacts are the notifier's and reporter's.
+        elif isinstance(event, UnitChanged):
+            # Verdicts carry the target's unit_id; only 未及时注销 reads the unit (abolished or merged, 撤并).
+            stored = await self.repo.upsert_unit(event.unit)
+            log.info("unit.projected", unit_id=event.unit.unit_id, version=event.unit.version, stored=stored)
 
     # --- reads for the API --------------------------------------------------------------------------------------
 

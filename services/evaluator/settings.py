@@ -11,7 +11,7 @@ class EvaluatorSettings(ServiceSettings):
     batch_max_items: int = 200
     batch_max_wait_s: float = 0.2  # seconds a partial batch waits for more before it is committed
     # The rule set for periods that name none (Period.rule_set): id (its latest version) or id@version.
-    rule_set: str = "national-2019"
+    rule_set: str = Field(default="national-2019", validation_alias=AliasChoices("rule_set", "EVALUATOR_RULE_SET"))
     # Storing a local rule set (POST /rule-sets) needs this bearer token; unset, the endpoint refuses. A stopgap until
     # the evaluator's API has its own authentication (api.require_writer is the one place to change).
     admin_token: SecretStr | None = Field(

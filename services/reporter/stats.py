@@ -163,18 +163,6 @@ def pass_rate(running: int, unqualified: int, rounding: Rounding) -> Decimal | N
     return Decimal(hundredths).scaleb(-2)
 
 
-def is_running_at(target: Target, point: date) -> bool:
-    """Registered on or before the monitoring point and not closed before it.
-
-    A target stopped without a recorded date cannot be placed in time: it is not counted as running.
-    """
-    if target.registered_on > point:
-        return False
-    if target.closed_on is not None:
-        return target.closed_on >= point
-    return target.status.exists
-
-
 # --- ordering ---------------------------------------------------------------------------------------------------
 
 
@@ -331,7 +319,7 @@ def compute_numbers(
     by_id = {t.target_id: t for t in targets if t.type in COUNTED_TYPES}
     latest = {v.target_id: v for v in verdicts if v.period_id == period.period_id}
     start, point = china_day(period, "start"), china_day(period, "point")
-    running = sorted((t for t in by_id.values() if is_running_at(t, point)), key=ordering.key)
+    running = sorted((t for t in by_id.values() if t.is_running_at(point)), key=ordering.key)
     of_type = {kind: [t for t in running if t.type is kind] for kind in TargetType}
     # A spot check counts its sample (drawn as the registry draws it, shared/sampling.py) for the sampled types.
     checked = {t.target_id for t in checked_in(period, list(by_id.values()))}

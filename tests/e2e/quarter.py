@@ -105,9 +105,10 @@ async def verdict_events(nats_url: str) -> list[dict[str, Any]]:
     nc = await nats.connect(nats_url)
     try:
         js = nc.jetstream()
-        count = (await js.stream_info("VERDICTS")).state.messages
+        count = (await js.stream_info("VERDICTS", subjects_filter="verdict.changed")).state.subjects or {}
         sub = await js.subscribe("verdict.changed", stream="VERDICTS", ordered_consumer=True)
-        events = [json.loads((await sub.next_msg(5)).data) for _ in range(count)]
+        # The stream also holds verdict.warning events: read exactly the verdict.changed ones.
+        events = [json.loads((await sub.next_msg(5)).data) for _ in range(count.get("verdict.changed", 0))]
         await sub.unsubscribe()
         return events
     finally:

@@ -110,7 +110,7 @@ def worse_website(e: Evidence, how: str, severity: str = "严重") -> Evidence:
     if how == "homepage" and e.homepage is not None:
         older = e.homepage.newest_item_on and e.homepage.newest_item_on - timedelta(days=30)
         return replace(e, homepage=replace(e.homepage, newest_item_on=older))
-    if how == "column":
+    if how == "column" and e.site_columns:  # on a site without columns it would add data, not just a problem
         return replace(
             e, site_columns=[*e.site_columns, ColumnState("新栏目", "动态要闻", True, None, True, None, "c+")]
         )

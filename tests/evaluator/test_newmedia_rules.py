@@ -13,7 +13,7 @@ from services.evaluator.rules.newmedia import (
 )
 from services.evaluator.rules.observed import Seen
 from services.evaluator.rules.ruleset import NATIONAL_2019
-from shared.events import ContentFacts, IndicatorStatus, NewMediaFacts, TargetStatus, WordFinding
+from shared.events import ContentFacts, IndicatorStatus, NewMediaFacts, TargetStatus, Unit, WordFinding
 
 from .builders import ACCOUNT, beijing
 
@@ -118,3 +118,21 @@ def test_an_announced_status_with_a_registered_deadline_is_judged() -> None:
     )
     r = evaluate_closure(RULES.closure, target, AS_OF, None)
     assert (r.status, r.explanation) == (FAIL, "账号已列入注销名单，应于9月1日前注销，至9月29日仍未注销，已超期28天")
+
+
+@pytest.mark.parametrize(
+    ("abolished", "expected"),
+    [
+        (date(2022, 8, 30), PASS),  # 8月30日 + 30 days = 9月29日: the monitoring day is the last day in time
+        (date(2022, 8, 29), FAIL),  # due 9月28日, still open on 9月29日
+        (None, INSUFFICIENT),  # abolished, but nobody recorded when
+    ],
+)
+def test_an_account_of_an_abolished_unit_must_close_within_the_closure_days(
+    abolished: date | None, expected: IndicatorStatus
+) -> None:
+    unit = Unit(unit_id="old", name="云县旅游发展委员会", county="云县", active=False, abolished_on=abolished)
+    r = evaluate_closure(RULES.closure, ACCOUNT, AS_OF, feed(), unit)
+    assert r.status is expected
+    if expected is FAIL:
+        assert r.label == "未及时注销" and "云县旅游发展委员会已于8月29日撤并" in r.explanation

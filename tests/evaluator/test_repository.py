@@ -2,29 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import date, timedelta
 from typing import Any
 
 import pytest
 
 from services.evaluator.recording import contribution
-from services.evaluator.repository import INDEXES, EvaluatorRepository
+from services.evaluator.repository import EvaluatorRepository
 from services.evaluator.service import EvaluatorService, NotYetKnown
-from shared.db import ensure_indexes, make_client
 from shared.events import VerdictChanged
 
 from .builders import QUARTER, SITE, beijing
 from .streams import day_of_visits, homepage, visit
-
-
-@pytest.fixture
-async def repo(mongodb_uri: str, db_prefix: str) -> AsyncIterator[EvaluatorRepository]:
-    client = make_client(mongodb_uri)
-    db = client[f"{db_prefix}_evaluator"]
-    await ensure_indexes(db, INDEXES)
-    yield EvaluatorRepository(client, db)
-    await client.close()
 
 
 async def test_a_redelivered_batch_inserts_nothing_and_counts_nothing(repo: EvaluatorRepository) -> None:

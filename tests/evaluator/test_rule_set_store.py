@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
 
@@ -11,13 +10,12 @@ import pytest
 
 from services.evaluator.app import SPEC
 from services.evaluator.catalogue import RuleSetCatalogue
-from services.evaluator.repository import INDEXES, EvaluatorRepository, RuleSetConflict, StoredRuleSet
+from services.evaluator.repository import EvaluatorRepository, RuleSetConflict, StoredRuleSet
 from services.evaluator.rules import NATIONAL_2019
 from services.evaluator.rules.loading import RuleSetError, load_rule_set
 from services.evaluator.rules.ruleset import BUILTIN_DIR
 from services.evaluator.settings import EvaluatorSettings
 from shared.clock import CHINA_TZ, FixedClock
-from shared.db import ensure_indexes, make_client
 from tests.apps import running
 
 AT = datetime(2022, 10, 8, 9, 30, tzinfo=CHINA_TZ)
@@ -36,15 +34,6 @@ TOKEN = "rule-set-writer-secret"
 def lincang(text: str = LINCANG) -> StoredRuleSet:
     rule_set = load_rule_set(text, "lincang-2022.yaml", {"national-2019": NATIONAL_2019})
     return StoredRuleSet.of(rule_set, text, "临沧市政务公开办", AT)
-
-
-@pytest.fixture
-async def repo(mongodb_uri: str, db_prefix: str) -> AsyncIterator[EvaluatorRepository]:
-    client = make_client(mongodb_uri)
-    db = client[f"{db_prefix}_evaluator"]
-    await ensure_indexes(db, INDEXES)
-    yield EvaluatorRepository(client, db)
-    await client.close()
 
 
 async def test_a_version_is_stored_once_and_storing_it_again_changes_nothing(repo: EvaluatorRepository) -> None:

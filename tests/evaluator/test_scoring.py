@@ -237,3 +237,8 @@ def test_adding_a_deduction_never_raises_the_score_or_the_outcome(
     after = score(RULE, [*deductions, Deduction(item_id, count)], public_services)
     assert after.points <= before.points
     assert OUTCOME_RANK[outcome(results_of(rows), after)] <= OUTCOME_RANK[outcome(results_of(rows), before)]
+
+
+def test_the_score_result_carries_the_points_deducted() -> None:
+    s = score(RULE, fill(401))
+    assert score_result(RULE, s, fill(401)).points == 40.1

@@ -6,8 +6,8 @@ import random
 
 import pytest
 
-from services.evaluator.rules import OUTCOME_RANK, verdict
-from shared.events import IndicatorResult, IndicatorStatus, Outcome
+from services.evaluator.rules import OUTCOME_RANK, RULE_NAMES, verdict
+from shared.events import RULES, IndicatorResult, IndicatorStatus, Outcome
 
 
 def result(status: IndicatorStatus, veto: bool = True, indicator: str = "W-V2") -> IndicatorResult:
@@ -54,3 +54,7 @@ def test_adding_a_failure_never_improves_the_verdict() -> None:
             i = rng.choice(passed)
             worse = [*results[:i], results[i].model_copy(update={"status": FAIL}), *results[i + 1 :]]
             assert OUTCOME_RANK[verdict(worse)] <= OUTCOME_RANK[before]
+
+
+def test_the_evaluator_judges_exactly_the_rules_a_period_can_name() -> None:
+    assert set(RULES) == RULE_NAMES

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from services.registry.tabular import export_csv, export_csv_zip, export_xlsx, parse_import
 from services.registry.tabular.cells import credit_code_check
 from shared.clock import CHINA_TZ
-from shared.events import Contact, Inventory, Period, Target, TargetStatus, TargetType, Unit, UnitLevel
+from shared.events import RULES, Contact, Inventory, Period, Target, TargetStatus, TargetType, Unit, UnitLevel
 from shared.sampling import SampleRule, Sampling
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -55,6 +55,10 @@ SAMPLINGS = st.builds(
         lambda rules: len({t for r in rules for t in r.types}) == sum(len(r.types) for r in rules)
     ),
 )
+
+# None: every rule; []: none; else some rules in any order, each once
+SCOPES = st.one_of(st.none(), st.lists(st.sampled_from(sorted(RULES)), max_size=len(RULES), unique=True))
+RULE_SETS = st.sampled_from(["", "national-2019", "national-2019@1", "lincang-2022@12", "x"])
 
 
 def example_inventory() -> Inventory:
@@ -160,6 +164,7 @@ def _website(draw: Any, n: int, unit_ids: Any, counties: dict[str, str]) -> Targ
         site_code=draw(st.sampled_from(["", f"53990000{n:02d}"])),
         site_kind=draw(st.sampled_from(["门户", "部门"])),
         has_message_board=draw(st.booleans()),
+        public_services=draw(st.booleans()),
         profile=draw(PROFILES),
         **draw(_lifecycle(SITE_STATUSES)),
     )
@@ -226,6 +231,8 @@ def _period(draw: Any, n: int) -> Period:
         window_start=start,
         monitoring_point=(start + length).replace(microsecond=0),
         **draw(st.one_of(st.just({"mode": "census"}), SAMPLINGS.map(lambda s: {"mode": "spot_check", "sampling": s}))),
+        scope=draw(SCOPES),
+        rule_set=draw(RULE_SETS),
     )
 
 

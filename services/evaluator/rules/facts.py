@@ -17,6 +17,7 @@ from shared.events import (
     ServiceGuideFacts,
     SiteBasicsFacts,
     Target,
+    Unit,
 )
 
 F = TypeVar("F")
@@ -89,6 +90,7 @@ class Evidence:
     basics: Seen[SiteBasicsFacts] | None = None
     links: Seen[LinksFacts] | None = None
     account: Seen[NewMediaFacts] | None = None  # the account's latest feed facts, typed (N-V3, 未及时注销)
+    unit: Unit | None = None  # the account's unit: abolished or merged, its accounts are due to close (未及时注销)
 
 
 def beijing_date(at: datetime) -> date:

@@ -12,6 +12,8 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.events import RULE_SET_REF
+
 from .specs import (
     AvailabilityRule,
     ClosureRule,
@@ -29,7 +31,7 @@ from .specs import (
 # Where the built-in rule sets live (stored in MongoDB at the evaluator's start-up).
 BUILTIN_DIR = Path(__file__).resolve().parents[1] / "rulesets"
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"  # used in URLs and in a verdict's "id@version"
-REF_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}(@[1-9][0-9]*)?$"  # an id, or one version of it
+REF_PATTERN = RULE_SET_REF  # an id, or one version of it
 
 
 class RuleSet(BaseModel):

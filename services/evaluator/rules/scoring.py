@@ -107,7 +107,8 @@ def score_result(rule: ScoringRule, s: Score, deductions: Sequence[Deduction]) -
     line = points_text(_exact(rule.threshold))
     text += f"。{'不低于' if s.passed else '低于'}{line}分"
     status = IndicatorStatus.passed if s.passed else IndicatorStatus.failed
-    return result(rule, status, rule.label, text, [e for d in deductions for e in d.evidence])
+    found = result(rule, status, rule.label, text, [e for d in deductions for e in d.evidence])
+    return found.model_copy(update={"points": float(s.deducted)})
 
 
 def outcome(results: Sequence[IndicatorResult], s: Score | None) -> Outcome:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from shared.events import IndicatorResult, IndicatorStatus, Outcome, TargetType
+from shared.workdays import NATIONAL, WorkCalendar
 
 from .availability import evaluate_availability
 from .facts import Evidence
@@ -40,25 +41,25 @@ from .website import (
 # Worst first: a change that moves an outcome to a lower rank made it worse.
 OUTCOME_RANK = {Outcome.unqualified: 0, Outcome.insufficient: 1, Outcome.qualified: 2}
 
-Rule = Callable[[RuleSet, Evidence], IndicatorResult]
+Rule = Callable[[RuleSet, Evidence, WorkCalendar], IndicatorResult]
 
 # The rules of each target type, in the order the notices list them. Message boards and service-guide sources
 # have none of their own: they are judged through their website (W-V5, W-V6).
 RULES: dict[TargetType, tuple[tuple[str, Rule], ...]] = {
     TargetType.website: (
-        ("availability", lambda r, e: evaluate_availability(r.availability, e.period, e.as_of, e.availability)),
-        ("homepage", lambda r, e: evaluate_homepage(r.homepage, e.target, e.as_of, e.homepage)),
-        ("site_columns", lambda r, e: _site_columns(r, e)),
-        ("content", lambda r, e: evaluate_content(r.content, e.content)),
-        ("interaction", lambda r, e: _interaction(r, e)),
-        ("services", lambda r, e: _services(r, e)),
+        ("availability", lambda r, e, c: evaluate_availability(r.availability, e.period, e.as_of, e.availability)),
+        ("homepage", lambda r, e, c: evaluate_homepage(r.homepage, e.target, e.as_of, e.homepage)),
+        ("site_columns", lambda r, e, c: _site_columns(r, e)),
+        ("content", lambda r, e, c: evaluate_content(r.content, e.content)),
+        ("interaction", lambda r, e, c: _interaction(r, e, c)),
+        ("services", lambda r, e, c: _services(r, e)),
     ),
-    TargetType.column: (("column", lambda r, e: evaluate_column(r.column, e.target, e.as_of, e.column)),),
+    TargetType.column: (("column", lambda r, e, c: evaluate_column(r.column, e.target, e.as_of, e.column)),),
     TargetType.account: (
-        ("newmedia", lambda r, e: evaluate_newmedia(r.newmedia, e.target, e.as_of, e.feed)),
-        ("newmedia_content", lambda r, e: evaluate_newmedia_content(r.newmedia_content, e.content)),
-        ("newmedia_interaction", lambda r, e: evaluate_newmedia_interaction(r.newmedia_interaction, e.account)),
-        ("closure", lambda r, e: evaluate_closure(r.closure, e.target, e.as_of, e.account)),
+        ("newmedia", lambda r, e, c: evaluate_newmedia(r.newmedia, e.target, e.as_of, e.feed)),
+        ("newmedia_content", lambda r, e, c: evaluate_newmedia_content(r.newmedia_content, e.content)),
+        ("newmedia_interaction", lambda r, e, c: evaluate_newmedia_interaction(r.newmedia_interaction, e.account)),
+        ("closure", lambda r, e, c: evaluate_closure(r.closure, e.target, e.as_of, e.account, e.unit)),
     ),
 }
 RULE_NAMES = frozenset(name for rules in RULES.values() for name, _ in rules) | {"scoring"}
@@ -83,14 +84,17 @@ def evaluate(rules: RuleSet, evidence: Evidence, scope: Collection[str] | None =
     return judge(rules, evidence, scope).results
 
 
-def judge(rules: RuleSet, evidence: Evidence, scope: Collection[str] | None = None) -> Judgement:
+def judge(
+    rules: RuleSet, evidence: Evidence, scope: Collection[str] | None = None, calendar: WorkCalendar = NATIONAL
+) -> Judgement:
+    """``calendar``: the working days W-V5's reply limits count in (holidays configured for years not yet known)."""
     target_type = evidence.target.type
-    results = [rule(rules, evidence) for name, rule in RULES.get(target_type, ()) if in_scope(name, scope)]
+    results = [rule(rules, evidence, calendar) for name, rule in RULES.get(target_type, ()) if in_scope(name, scope)]
     points = None
     if target_type is TargetType.website and in_scope("scoring", scope):
         scored, points = _scoring(rules, evidence)
         results.append(scored)
-    warnings = tuple(_warnings(rules, evidence, scope)) if target_type is TargetType.website else ()
+    warnings = tuple(_warnings(rules, evidence, scope, calendar)) if target_type is TargetType.website else ()
     return Judgement(results, verdict(results), points, warnings)
 
 
@@ -114,11 +118,11 @@ def _site_columns(rules: RuleSet, e: Evidence) -> IndicatorResult:
     return evaluate_site_columns(rules.site_columns, e.as_of, e.site_columns, e.unseen_columns)
 
 
-def _interaction(rules: RuleSet, e: Evidence) -> IndicatorResult:
+def _interaction(rules: RuleSet, e: Evidence, calendar: WorkCalendar) -> IndicatorResult:
     if not e.boards_registered:
         text = "名录中未登记该网站的互动交流栏目（留言板），请登记后监测；未登记前暂无法判定"
         return result(rules.interaction, IndicatorStatus.insufficient, "", text)
-    return evaluate_interaction(rules.interaction, e.as_of, e.boards)
+    return evaluate_interaction(rules.interaction, e.as_of, e.boards, calendar)
 
 
 def _services(rules: RuleSet, e: Evidence) -> IndicatorResult:
@@ -147,7 +151,7 @@ def _scoring(rules: RuleSet, e: Evidence) -> tuple[IndicatorResult, Fraction | N
     return scored, s.points
 
 
-def _warnings(rules: RuleSet, e: Evidence, scope: Collection[str] | None) -> list[EarlyWarning]:
+def _warnings(rules: RuleSet, e: Evidence, scope: Collection[str] | None, calendar: WorkCalendar) -> list[EarlyWarning]:
     lines = rules.warnings
     found: list[EarlyWarning | None] = []
     if in_scope("availability", scope):
@@ -157,5 +161,5 @@ def _warnings(rules: RuleSet, e: Evidence, scope: Collection[str] | None) -> lis
     if in_scope("site_columns", scope):
         found.extend(column_warnings(lines, rules.site_columns, e.as_of, e.site_columns))
     if in_scope("interaction", scope):
-        found.append(message_warning(lines, rules.interaction, e.as_of, e.boards))
+        found.append(message_warning(lines, rules.interaction, e.as_of, e.boards, calendar))
     return [w for w in found if w is not None]

@@ -85,3 +85,4 @@ PERIOD_MODES = _folded(
 PERIOD_MODE_LABELS = {"census": "全面检查", "spot_check": "抽查"}
 
 BOOL_LABELS = {True: "是", False: "否"}
+PRESENCE_LABELS = {True: "有", False: "无"}  # 对外服务职能: offices say 有/无

@@ -17,12 +17,14 @@ from typing import Any
 from shared.clock import CHINA_TZ
 from shared.events import Inventory, Period, Target, TargetType, Unit
 
+from .checks import format_scope
 from .choices import (
     ACCOUNT_STATUS_LABELS,
     BOOL_LABELS,
     FEED_KIND_LABELS,
     LEVEL_LABELS,
     PERIOD_MODE_LABELS,
+    PRESENCE_LABELS,
     SITE_STATUS_LABELS,
     UNIT_STATE_LABELS,
 )
@@ -102,6 +104,7 @@ def _target_values(t: Target) -> dict[str, Value]:
             "site_code": t.site_code or None,
             "site_kind": t.site_kind or None,
             "has_message_board": BOOL_LABELS[t.has_message_board],
+            "public_services": PRESENCE_LABELS[t.public_services],
         }
     elif t.type is TargetType.account:
         values |= {
@@ -129,6 +132,8 @@ def _period_values(p: Period) -> dict[str, Value]:
         "mode": PERIOD_MODE_LABELS[p.mode],
         "sample_rules": format_sample_rules(p.sampling) if p.sampling else None,
         "sample_seed": p.sampling.seed if p.sampling else None,
+        "scope": format_scope(p.scope),
+        "rule_set": p.rule_set or None,
     }
 
 

@@ -1,5 +1,5 @@
 """The optional 「监测周期」 sheet: a period's data-collection window, in Beijing time, and for a spot check (抽查) its
-sampling rules and random seed.
+sampling rules and random seed; optionally the rules it checks (「检查范围」) and its rule set (「规则集」, see checks.py).
 
 A 「抽查规则」 cell holds one rule per line or separated by 「；」, each 「对象类型：分组：数量」, e.g.
 「政务新媒体：按县（区）、平台：每组5个；政府网站：按县（区）：30%」. Types: 政府网站, 栏目, 政务新媒体, 留言板, 办事指南;
@@ -18,6 +18,7 @@ from shared.events import Period
 from shared.sampling import GROUP_NAMES, TYPE_NAMES, SampleRule, Sampling, percent_text
 
 from .cells import Cell, CellError, as_choice, as_datetime, as_period_id, as_text, clean_text, fold
+from .checks import as_rule_set, as_scope
 from .choices import PERIOD_MODES
 from .problems import ImportProblem
 from .read import Sheet
@@ -47,6 +48,8 @@ def read_periods(sheets: list[Sheet], problems: list[ImportProblem]) -> list[tup
                 "mode": row.get("mode", lambda v: as_choice(v, PERIOD_MODES, "全面检查、抽查")),
                 "rules": row.get("sample_rules", as_sample_rules),
                 "seed": row.get("sample_seed", lambda v: as_text(v, 100)),
+                "scope": row.get("scope", as_scope),
+                "rule_set": row.get("rule_set", as_rule_set),
             }
             _check_sampling(row, values)
             start, point = values["window_start"], values["monitoring_point"]
@@ -68,6 +71,8 @@ def build_period(values: dict[str, Any]) -> Period:
         monitoring_point=values["monitoring_point"],
         mode=values["mode"] or ("spot_check" if values.get("rules") else "census"),
         sampling=Sampling(seed=values["seed"], rules=values["rules"]) if values.get("rules") else None,
+        rule_set=values.get("rule_set") or "",
+        scope=values.get("scope"),
     )
 
 

@@ -10,6 +10,7 @@ from shared.events import Target, TargetStatus, TargetType
 
 from .cells import (
     Cell,
+    CellError,
     as_bool,
     as_choice,
     as_code,
@@ -48,6 +49,14 @@ def _site_text(value: Cell) -> str:
     return as_code(value)
 
 
+def _presence(value: Cell) -> bool:
+    """对外服务职能: 有/无 as offices write it, 是/否 too."""
+    try:
+        return as_bool(value)
+    except CellError:
+        raise CellError("应填写“有”或“无”（也认“是”或“否”），留空为有") from None
+
+
 _COMMON: dict[str, tuple[Callable[[Cell], Any], bool]] = {
     "target_id": (as_id, False),
     "name": (_text(200), True),
@@ -64,6 +73,7 @@ _EXTRA: dict[TargetType, dict[str, tuple[Callable[[Cell], Any], bool]]] = {
         "status": _SITE_STATUS,
         "registered_on": (as_date, True),
         "has_message_board": (as_bool, False),
+        "public_services": (_presence, False),
     },
     TargetType.column: {
         "site": (_site_text, True),
@@ -341,6 +351,7 @@ def build_target(draft: TargetDraft, hierarchy: Hierarchy) -> Target:
         reply_days=v.get("reply_days"),
         profile=v["profile"] or {},
         has_message_board=bool(v.get("has_message_board")),
+        public_services=v.get("public_services") is not False,  # blank: 有 (most units serve the public)
         status=v["status"] or TargetStatus.running,
         registered_on=v["registered_on"],
         closed_on=v["closed_on"],
