@@ -1,6 +1,8 @@
-"""``make bench``: the link checkers side by side and probe throughput; results reported, never asserted.
+"""``make bench``: the link checkers side by side, probe throughput and evaluation throughput; results reported,
+never asserted.
 
-Writes bench/results/<date>.json and prints a Markdown table for docs/benchmarks.md.
+Writes bench/results/<date>.json (<date>-<sections>.json when only some sections run, e.g.
+``python -m bench.run --only evaluation``) and prints Markdown tables for docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -18,10 +20,11 @@ from typing import Any
 
 from xunjian.embedded import free_port
 
-from . import linkcheck
+from . import evaluation, linkcheck
 from .sitegen import Nginx, generate
 
 RESULTS = Path(__file__).parent / "results"
+SECTIONS = ("links", "probes", "evaluation")
 
 
 def machine() -> dict[str, Any]:
@@ -89,6 +92,13 @@ def probes(concurrency: int, seconds: float) -> list[dict[str, Any]]:
 
 
 def table(report: dict[str, Any]) -> str:
+    parts = [links_table(report)] if "links" in report else []
+    parts += [probes_table(report)] if "probes" in report else []
+    parts += [evaluation.table(report["evaluation"])] if "evaluation" in report else []
+    return "\n\n".join(parts)
+
+
+def links_table(report: dict[str, Any]) -> str:
     site = report["site"]
     lines = [
         f"Site: {site['pages']:,} pages, {site['links']:,} links, {site['unique_links']:,} unique, "
@@ -106,7 +116,11 @@ def table(report: dict[str, Any]) -> str:
             f"| {run['tool']} | {run.get('version', 'this tree')} | {seconds} | {run.get('links', '—')} | "
             f"{run.get('unique_links', '—')} | {run.get('dead', '—')} | {run.get('peak_rss_mib', '—')} |"
         )
-    lines += ["", "| probe kind | concurrency | checks | checks/s | p50 ms | p99 ms |", "|---|---|---|---|---|---|"]
+    return "\n".join(lines)
+
+
+def probes_table(report: dict[str, Any]) -> str:
+    lines = ["| probe kind | concurrency | checks | checks/s | p50 ms | p99 ms |", "|---|---|---|---|---|---|"]
     for p in report["probes"]:
         if "error" in p:
             lines.append(f"| error | | | | | {p['error'][:80]} |")
@@ -120,17 +134,31 @@ def table(report: dict[str, Any]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.run")
+    parser.add_argument("--only", action="append", choices=SECTIONS, help="run only this section (repeatable)")
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--probe-seconds", type=float, default=10.0)
+    parser.add_argument("--eval-sites", type=int, default=10, help="websites (each with 14 parts) end to end")
+    parser.add_argument("--eval-accounts", type=int, default=20, help="new-media accounts end to end")
+    parser.add_argument("--eval-days", type=int, default=None, help="only the quarter's first days end to end")
+    parser.add_argument(
+        "--eval-batches", default="200", help="EVALUATOR batch_max_items, comma-separated (200,50 compares)"
+    )
     args = parser.parse_args()
+    sections = args.only or list(SECTIONS)
     started = datetime.now().astimezone()
     report: dict[str, Any] = {"started": started.isoformat(timespec="seconds"), "machine": machine()}
     report["concurrency"] = args.concurrency
-    with tempfile.TemporaryDirectory(prefix="xunjian-bench-") as tmp:
-        report["site"], report["links"] = links(Path(tmp), args.concurrency)
-    report["probes"] = probes(args.concurrency, args.probe_seconds)
+    if "links" in sections:
+        with tempfile.TemporaryDirectory(prefix="xunjian-bench-") as tmp:
+            report["site"], report["links"] = links(Path(tmp), args.concurrency)
+    if "probes" in sections:
+        report["probes"] = probes(args.concurrency, args.probe_seconds)
+    if "evaluation" in sections:
+        batches = [int(b) for b in args.eval_batches.split(",") if b]
+        report["evaluation"] = evaluation.section(args.eval_sites, args.eval_accounts, batches, args.eval_days)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / f"{started:%Y-%m-%d}.json"
+    suffix = "" if set(sections) == set(SECTIONS) else "-" + "-".join(s for s in SECTIONS if s in sections)
+    out = RESULTS / f"{started:%Y-%m-%d}{suffix}.json"
     out.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
     print(table(report))
     print(f"\nwritten: {out}")

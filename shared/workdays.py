@@ -10,6 +10,7 @@ exact, so a person can check an estimate instead of a service crashing on a date
 from __future__ import annotations
 
 import calendar as _months
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -76,10 +77,9 @@ class WorkCalendar(BaseModel):
         return any(d.year == year for d in self.extra_holidays | self.extra_workdays)
 
     def is_working_day(self, day: date) -> WorkingDay:
-        try:
-            return WorkingDay(bool(chinese_calendar.is_workday(day)), True)
-        except NotImplementedError:
-            pass  # chinese-calendar's way of saying it does not have that year's arrangement
+        published = _published_workday(day)
+        if published is not None:
+            return WorkingDay(published, True)
         if day in self.extra_holidays:
             return WorkingDay(False, True)
         if day in self.extra_workdays:
@@ -126,6 +126,16 @@ class WorkCalendar(BaseModel):
 
 
 NATIONAL = WorkCalendar()
+
+
+@functools.lru_cache(maxsize=4096)
+def _published_workday(day: date) -> bool | None:
+    """chinese-calendar's answer, None for a year it does not have. Cached: the library scans its whole holiday
+    table on every call, which made W-V5's reply deadlines half of a website's evaluation time (docs/benchmarks.md)."""
+    try:
+        return bool(chinese_calendar.is_workday(day))
+    except NotImplementedError:
+        return None  # chinese-calendar's way of saying it does not have that year's arrangement
 
 
 def add_months(day: date, months: int) -> date:

@@ -34,6 +34,7 @@ from .settings import RegistrySettings
 from .validation import check_inventory
 
 log = get_logger(__name__)
+ROUND_RETRY_MAX_S = 30.0  # the longest wait between attempts to go on publishing a round
 Publish = Callable[[Event], Awaitable[None]]
 Versioned = TypeVar("Versioned", Unit, Target)
 
@@ -324,6 +325,35 @@ class RegistryService:
         return round_plan(targets, period.window_start, period.monitoring_point, per_day, period.sampling)
 
     async def _publish_round(self, round_id: str, period: Period, start_at: int) -> None:
+        """Publish a round until done; NATS or MongoDB away for a while only delays it (from its stored cursor).
+
+        The task has no caller to report to, so a failure that ended it would stall the round unseen.
+        """
+        failures = 0
+        while True:
+            try:
+                await self._publish_round_from(round_id, period, start_at)
+                return
+            except Exception as exc:
+                task = asyncio.current_task()
+                if task is not None and task.cancelling():
+                    raise  # shutting down: the next start resumes the round (resume_rounds)
+                failures += 1
+                delay = min(ROUND_RETRY_MAX_S, 0.5 * 2**failures)
+                log.warning("round.publish_failed", round_id=round_id, error=repr(exc), retry_in_s=delay)
+                await asyncio.sleep(delay)
+                stored = await self._stored_cursor(round_id)
+                start_at = stored if stored is not None else start_at
+
+    async def _stored_cursor(self, round_id: str) -> int | None:
+        try:
+            record = await self.repo.get_round(round_id)
+        except Exception as exc:  # MongoDB away too: resume from where this task last was
+            log.warning("round.cursor_unreadable", round_id=round_id, error=repr(exc))
+            return None
+        return int(record["published"]) if record else None
+
+    async def _publish_round_from(self, round_id: str, period: Period, start_at: int) -> None:
         plan = await self._plan(period)
         chunk = self.settings.round_publish_chunk
         for first in range(start_at, len(plan), chunk):
