@@ -141,6 +141,19 @@ def test_a_problem_inside_a_zip_names_the_member_file() -> None:
     assert result.problems[0].file == "registry.zip/bad.csv"
 
 
+def test_a_zip_made_with_a_compression_zipfile_cannot_read_is_refused_with_a_reason() -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr("单位.csv", "单位名称\r\n云县人民政府\r\n")
+    data = bytearray(buffer.getvalue())
+    # Mark the member as Deflate64 (method 9, which some Windows tools write) in its local and central headers.
+    data[8:10] = (9).to_bytes(2, "little")
+    central = data.rfind(b"PK\x01\x02")
+    data[central + 10 : central + 12] = (9).to_bytes(2, "little")
+    result = parse_import([("清单.zip", bytes(data))])
+    assert [(p.file, "无法识别的压缩方式" in p.reason) for p in result.problems] == [("清单.zip", True)]
+
+
 def test_merged_unit_cells_give_one_unit_with_several_contacts() -> None:
     book = openpyxl.Workbook()
     sheet = book.active

@@ -73,10 +73,17 @@ def _read_one(book: Workbook, name: str, data: bytes, budget: list[int], depth: 
         _read_csv(book, name, data)
 
 
+# What zipfile can inflate; anything else (Deflate64 from some Windows tools) is refused before reading.
+READABLE_COMPRESSION = frozenset({zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA})
+
+
 def _read_zip(book: Workbook, name: str, data: bytes, budget: list[int], depth: int) -> None:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = [m for m in archive.infolist() if not m.is_dir()]
+        if any(m.compress_type not in READABLE_COMPRESSION for m in members):
+            book.file_problem(name, "压缩包使用了无法识别的压缩方式（如 Deflate64），请用常见的 ZIP 格式重新压缩")
+            return
         if any(m.filename == "xl/workbook.xml" for m in members):
             _read_xlsx(book, name, data)
             return
@@ -91,9 +98,7 @@ def _read_zip(book: Workbook, name: str, data: bytes, budget: list[int], depth: 
                 book.file_problem(name, "压缩包解压后过大")
                 return
             _read_one(book, f"{name}/{_member_name(member)}", archive.read(member), budget, depth + 1)
-    # zipfile raises NotImplementedError for a compression method it cannot read (e.g. a ZIP made with Deflate64):
-    # to the office that uploaded it, that is just another file that cannot be opened.
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError, EOFError, ValueError):
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError):
         book.file_problem(name, "文件已损坏或不是有效的 XLSX / ZIP 文件")
 
 
