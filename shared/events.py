@@ -76,6 +76,7 @@ class Contact(BaseModel):
     email: str = Field(default="", max_length=200)
     mobile: str = Field(default="", pattern=r"^(|1\d{10})$", description="mainland mobile number, 11 digits")
     chatbot: str = Field(default="", max_length=500, description="DingTalk or WeCom robot webhook")
+    chatbot_secret: str = Field(default="", max_length=200, description="DingTalk robot signing secret (加签)")
 
 
 class Unit(BaseModel):
@@ -507,6 +508,26 @@ class VerdictChanged(Event):
     @staticmethod
     def id_for(target_id: str, period_id: str, revision: int) -> str:
         return natural_id("verdict", target_id, period_id, revision)
+
+
+class VerdictRechecked(Event):
+    """The result of a re-check (复查) a rectification asked for: the indicators judged on the re-check's own
+    observations, as of the re-check. The period's verdict is not changed by it (the notice stands as published)."""
+
+    subject_prefix = "verdict.rechecked"
+    event_type: Literal["verdict.rechecked"] = "verdict.rechecked"
+    target_id: str
+    target_type: TargetType
+    unit_id: str
+    period_id: str
+    recheck_id: str = Field(description="the re-check's probes' correlation id, recheck-…")
+    results: list[IndicatorResult]
+    as_of: AwareDatetime
+    observations: int = Field(description="how many of the re-check's observations the results rest on")
+
+    @staticmethod
+    def id_for(recheck_id: str, target_id: str, observations: int) -> str:
+        return natural_id("recheck", recheck_id, target_id, observations)
 
 
 class VerdictWarning(Event):

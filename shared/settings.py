@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
+from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.workdays import WorkCalendar
@@ -17,6 +18,9 @@ class ServiceSettings(BaseSettings):
     mongodb_uri: str = "mongodb://127.0.0.1:27017/?directConnection=true"
     # The registry, which identifies API callers for every other service (shared/identity.py); `xunjian up` sets it.
     registry_url: str = ""
+    # How a service calls another's API on its own behalf (the notifier asking the registry for a re-check);
+    # `xunjian up` sets it to the session's administrator token, Kubernetes from a Secret. Never logged.
+    service_token: SecretStr = SecretStr("")
     # Working days for years chinese-calendar does not know yet (JSON lists of ISO dates): the State Council's
     # arrangement as soon as it is published, e.g. WORKDAY_EXTRA_HOLIDAYS='["2027-10-01", …]'.
     workday_extra_holidays: list[date] = []

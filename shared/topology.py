@@ -43,7 +43,7 @@ class Stream:
 PROBES = Stream("PROBES", ("probe.requested.>",), retention=RetentionPolicy.WORK_QUEUE, max_age_s=7 * DAY_S)
 # Kept past a year so a quarter, and the year before its monitoring point, can be re-evaluated.
 OBSERVATIONS = Stream("OBSERVATIONS", ("observation.recorded.>",))
-VERDICTS = Stream("VERDICTS", ("verdict.changed", "verdict.warning"))
+VERDICTS = Stream("VERDICTS", ("verdict.changed", "verdict.warning", "verdict.rechecked"))
 CASES = Stream("CASES", ("case.>", "rectification.submitted"))
 REPORTS = Stream("REPORTS", ("report.published",))
 REGISTRY = Stream("REGISTRY", ("registry.*.changed",))

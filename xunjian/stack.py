@@ -92,6 +92,7 @@ class Stack:
                 "MONGODB_URI": self.mongodb_uri,
                 "REGISTRY_BOOTSTRAP_ADMIN_TOKEN": self.admin_token,
                 "PROBE_API_TOKEN": self.admin_token,
+                "SERVICE_TOKEN": self.admin_token,
                 **self.env,
             }
             if "registry" in self.children:  # every other service identifies its API callers there

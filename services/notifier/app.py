@@ -1,15 +1,23 @@
-"""Wiring: the repository, the SMTP mailer and the case publishers into one NotifierService."""
+"""Wiring: the repository, the channels, the dispatcher and the case publishers around one NotifierService."""
 
 from __future__ import annotations
 
 from typing import cast
 
 from services.notifier.api import api
-from services.notifier.mailer import SmtpMailer
+from services.notifier.channels.base import Sender
+from services.notifier.channels.dingtalk import DingTalkSender
+from services.notifier.channels.email import EmailSender, SmtpConfig
+from services.notifier.channels.limits import Pacing
+from services.notifier.channels.sms_settings import build_sms_sender
+from services.notifier.channels.wecom import WeComSender
+from services.notifier.dispatch import Dispatcher, DispatchPolicy
+from services.notifier.models import Channel
 from services.notifier.repository import INDEXES, NotifierRepository
 from services.notifier.service import CaseEvent, NotifierService
 from services.notifier.settings import NotifierSettings
 from services.notifier.subscribers import case_opened, case_resolved, router
+from shared.clock import Clock
 from shared.events import CaseOpened
 from shared.logging import get_logger
 from shared.messaging import publish_event
@@ -26,10 +34,28 @@ async def build(runtime: Runtime) -> NotifierService:
         publisher = case_opened if isinstance(event, CaseOpened) else case_resolved
         await publish_event(publisher, event, CASES)
 
-    service = NotifierService(NotifierRepository(runtime.db), SmtpMailer(settings), publish, settings, runtime.clock)
+    repo = NotifierRepository(runtime.db)
+    service = NotifierService(repo, publish, settings, runtime.clock)
+    pacing = Pacing.from_settings(settings.channels)
+    policy = DispatchPolicy.from_settings(settings)
+    service.dispatcher = Dispatcher(repo, senders(settings, runtime.clock), runtime.clock, pacing, policy)
+    runtime.spawn(service.dispatcher.run(), "notifier-dispatcher")
     # Events whose publish failed for good (the verdict went to DEAD) are still in their cases' outbox.
     runtime.spawn(_flush_outbox(service), "notifier-outbox")
     return service
+
+
+def senders(settings: NotifierSettings, clock: Clock) -> dict[Channel, Sender]:
+    """One sender per configured channel: e-mail and the robots always, SMS when a vendor is configured."""
+    found: dict[Channel, Sender] = {
+        Channel.email: EmailSender(SmtpConfig.from_settings(settings, settings.channels), clock),
+        Channel.dingtalk: DingTalkSender.from_settings(settings.channels),
+        Channel.wecom: WeComSender.from_settings(settings.channels),
+    }
+    sms = build_sms_sender(settings.sms)
+    if sms is not None:
+        found[Channel.sms] = sms
+    return found
 
 
 async def _flush_outbox(service: NotifierService) -> None:

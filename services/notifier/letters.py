@@ -7,11 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
-from email.headerregistry import Address
-from email.message import EmailMessage
-from email.policy import SMTP
-from email.utils import format_datetime, getaddresses
+from datetime import date
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -68,28 +64,3 @@ def render_case_notice(case: Case, target: Target, unit_name: str, office: str, 
     subject = _ENV.get_template("case_opened_subject.txt.j2").render(values).strip()
     body = _ENV.get_template("case_opened.txt.j2").render(values).strip() + "\n"
     return Letter(subject, body)
-
-
-def sender_address(mail_from: str) -> Address:
-    """「云岭市人民政府办公室 <xunjian@example.gov.cn>」 → its display name and address."""
-    name, addr = getaddresses([mail_from])[0]
-    if "@" not in addr:
-        raise ValueError(f"mail_from has no address: {mail_from!r}")
-    username, domain = addr.rsplit("@", 1)
-    return Address(display_name=name, username=username, domain=domain)
-
-
-def message_id_for(delivery_id: str, sender: Address) -> str:
-    """Stable per delivery row: a resent copy carries the same Message-ID, so a recipient can spot the duplicate."""
-    return f"<{delivery_id}@{sender.domain}>"
-
-
-def build_email(letter: Letter, sender: Address, recipient: str, message_id: str, sent_at: datetime) -> EmailMessage:
-    msg = EmailMessage(policy=SMTP)
-    msg["From"] = sender
-    msg["To"] = recipient
-    msg["Subject"] = letter.subject
-    msg["Message-ID"] = message_id
-    msg["Date"] = format_datetime(sent_at)
-    msg.set_content(letter.body, charset="utf-8")
-    return msg

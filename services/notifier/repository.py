@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import BaseModel
 from pymongo import ASCENDING, IndexModel, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from services.notifier.models import Case, Delivery, DeliveryStatus
 from shared.db import Indexes
@@ -29,6 +29,7 @@ INDEXES: list[Indexes] = [
                 name="delivery_key",
             ),
             IndexModel("status"),
+            IndexModel([("status", ASCENDING), ("not_before", ASCENDING)], name="due"),  # the dispatcher's queue
         ),
     ),
 ]
@@ -130,30 +131,6 @@ class NotifierRepository:
 
     # --- deliveries outbox -------------------------------------------------------------------------------------
 
-    async def claim_delivery(self, delivery: Delivery) -> DeliveryStatus | None:
-        """Record the row as "sending" before the send. None: claimed, go ahead; else the status already there.
-
-        A row left "retrying" (nothing was accepted last time) is claimed again; any other row is not.
-        """
-        try:
-            await self._deliveries.insert_one({"_id": delivery.delivery_id, **_doc(delivery)})
-        except DuplicateKeyError:
-            pass
-        else:
-            return None
-        doc = await self._deliveries.find_one_and_update(
-            {"_id": delivery.delivery_id, "status": DeliveryStatus.retrying.value},
-            {
-                "$set": {"status": DeliveryStatus.sending.value, "updated_at": delivery.updated_at},
-                "$inc": {"attempts": 1},
-            },
-            return_document=ReturnDocument.AFTER,
-        )
-        if doc is not None:
-            return None
-        existing = await self._deliveries.find_one({"_id": delivery.delivery_id}, {"status": 1})
-        return DeliveryStatus(existing["status"]) if existing else DeliveryStatus.sending
-
     async def insert_delivery(self, delivery: Delivery) -> None:
         """A row that is final at once (no_recipient); a duplicate is the same row."""
         with contextlib.suppress(DuplicateKeyError):
@@ -177,3 +154,53 @@ class NotifierRepository:
             query["case_id"] = case_id
         cursor = self._deliveries.find(query).sort("created_at", ASCENDING)
         return [Delivery.model_validate(d) async for d in cursor]
+
+    # --- the dispatcher's queue ------------------------------------------------------------------------------
+
+    async def record_intents(self, rows: list[Delivery]) -> int:
+        """Record deliveries to make before anything is sent; a row already recorded stays as it is."""
+        if not rows:
+            return 0
+        try:
+            result = await self._deliveries.insert_many(
+                [{"_id": r.delivery_id, **_doc(r)} for r in rows], ordered=False
+            )
+            return len(result.inserted_ids)
+        except BulkWriteError as exc:
+            return int(exc.details.get("nInserted", 0))
+
+    async def claim_due(self, now: datetime, claimed_by: str) -> Delivery | None:
+        """Take the next delivery whose time has come, marking it "sending" before anything goes out."""
+        doc = await self._deliveries.find_one_and_update(
+            {
+                "status": {"$in": [DeliveryStatus.pending.value, DeliveryStatus.retrying.value]},
+                "not_before": {"$lte": now},
+            },
+            {
+                "$set": {
+                    "status": DeliveryStatus.sending.value,
+                    "claimed_at": now,
+                    "claimed_by": claimed_by,
+                    "updated_at": now,
+                }
+            },
+            sort=[("not_before", ASCENDING)],
+            return_document=ReturnDocument.AFTER,
+        )
+        return Delivery.model_validate(doc) if doc else None
+
+    async def defer(self, delivery_id: str, status: DeliveryStatus, not_before: datetime, at: datetime) -> None:
+        """Give back a claimed delivery that must wait (rate limit, quiet hours) without counting an attempt."""
+        await self._deliveries.update_one(
+            {"_id": delivery_id, "status": DeliveryStatus.sending.value},
+            {"$set": {"status": status.value, "not_before": not_before, "updated_at": at}},
+        )
+
+    async def abandoned(self, claimed_before: datetime) -> list[Delivery]:
+        """Deliveries left "sending" by a process that died mid-send (claimed before ``claimed_before``)."""
+        query = {"status": DeliveryStatus.sending.value, "claimed_at": {"$lt": claimed_before}}
+        return [Delivery.model_validate(d) async for d in self._deliveries.find(query)]
+
+    async def checking_due(self, now: datetime) -> list[Delivery]:
+        query = {"status": DeliveryStatus.checking.value, "not_before": {"$lte": now}}
+        return [Delivery.model_validate(d) async for d in self._deliveries.find(query).limit(50)]

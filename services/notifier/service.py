@@ -7,12 +7,18 @@ cases and deadlines as the quarter they replay. The clock only stamps when a mes
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from services.notifier.addresses import addresses, clip_params
 from services.notifier.cases import plan_cases, problem_of
+from services.notifier.channels.email import message_id_for, parse_mail_from
 from services.notifier.deadlines import Deadline, add_working_days
-from services.notifier.letters import Letter, build_email, message_id_for, render_case_notice, sender_address
-from services.notifier.mailer import Mailer, MaybeSent, NotSent, Refused
+from services.notifier.letters import (
+    Letter,
+    chinese_date,
+    render_case_notice,
+    target_title,
+)
 from services.notifier.models import Case, CaseStatus, Channel, Delivery, DeliveryStatus
 from services.notifier.repository import NotifierRepository
 from services.notifier.settings import NotifierSettings
@@ -31,6 +37,9 @@ from shared.events import (
 )
 from shared.logging import get_logger
 
+if TYPE_CHECKING:
+    from services.notifier.dispatch import Dispatcher
+
 log = get_logger(__name__)
 
 CaseEvent = CaseOpened | CaseResolved
@@ -42,25 +51,21 @@ class UnknownReference(LookupError):
     """An event names a unit, target or case not known here yet (the registry's event may still be on its way)."""
 
 
-class DeliveryFailed(RuntimeError):
-    """Some recipients could not be reached; the message is retried later, the sent ones are not resent."""
-
-
 class NotifierService:
     def __init__(
         self,
         repo: NotifierRepository,
-        mailer: Mailer,
         publish: Publish,
         settings: NotifierSettings,
         clock: Clock,
     ) -> None:
         self._repo = repo
-        self._mailer = mailer
+        self.dispatcher: Dispatcher | None = None  # sends what is recorded (set by app.build)
         self._publish = publish
         self._settings = settings
         self._clock = clock
-        self._sender = sender_address(settings.mail_from)
+        self._sender = parse_mail_from(settings.mail_from)
+        self._message_id_domain = settings.channels.smtp_message_id_domain or f"xunjian.{self._sender.domain}"
         self._office = self._sender.display_name or self._sender.addr_spec
 
     # --- registry ------------------------------------------------------------------------------------------------
@@ -188,91 +193,73 @@ class NotifierService:
     async def deliveries(self, status: DeliveryStatus | None = None) -> list[Delivery]:
         return await self._repo.deliveries(status)
 
-    # --- notices -------------------------------------------------------------------------------------------------
+    # --- notices: recorded here, sent by the dispatcher -----------------------------------------------------------
 
-    async def notify_case_opened(self, event: CaseOpened, final_attempt: bool = False) -> None:
-        """Mail the rectification notice to each address of the unit, at most once per address.
+    async def notify_case_opened(self, event: CaseOpened) -> int:
+        """Record the rectification notice for every address of the unit, once per (step, recipient, channel).
 
-        ``final_attempt``: this is the message's last delivery, so a failed send ends "failed" instead of retrying.
+        Nothing is sent here: the dispatcher sends what was recorded (dispatch.py), so a redelivered event, a restart
+        or a second replica finds the rows already there. Returns how many new rows were recorded.
         """
         case = await self._repo.case(event.case_id)
         if case is None:
             raise UnknownReference(f"case {event.case_id} is not stored")
-        if case.status is not CaseStatus.open:
+        if case.status is CaseStatus.resolved:
             log.info("notice.skipped", case_id=case.case_id, reason="case already resolved")
-            return
+            return 0
         target = await self._target(case.target_id)
         unit = await self._unit(case.unit_id)
         site = await self._repo.target(target.site_id) if target.site_id else None
         letter = render_case_notice(case, target, unit.name, self._office, site)
-        step = f"opened-{case.round}"
-        if not unit.emails:
-            await self._no_recipient(case, step, letter)
-            return
-        failures = []
-        for recipient in unit.emails:
-            try:
-                await self._deliver(case, step, recipient, letter, final_attempt)
-            except NotSent as exc:
-                failures.append(f"{recipient}: {exc}")
-        if failures:
-            raise DeliveryFailed("; ".join(failures))
+        sms = {"unit": unit.short_name or unit.name, "target": target_title(target, site), "problem": case.problem}
+        sms["deadline"] = chinese_date(case.deadline)
+        rows = self._rows(case, f"opened-{case.round}", unit, letter, sms)
+        recorded = await self._repo.record_intents(rows)
+        if not rows:
+            await self._repo.insert_delivery(self._row(case, f"opened-{case.round}", Channel.email, "", letter, {}))
+            log.warning("notice.no_recipient", case_id=case.case_id, unit_id=case.unit_id)
+        if self.dispatcher is not None:
+            self.dispatcher.wake()
+        return recorded
 
-    def _row(self, case: Case, step: str, recipient: str, letter: Letter, status: DeliveryStatus) -> Delivery:
+    def _rows(self, case: Case, step: str, unit: Unit, letter: Letter, sms_params: dict[str, str]) -> list[Delivery]:
+        direct, robots = addresses(unit)
+        first_email = direct[Channel.email][0] if direct[Channel.email] else ""
+        rows = [self._row(case, step, Channel.email, to, letter, {}) for to in direct[Channel.email]]
+        if template := self._sms_template(step):
+            sms = {
+                "template_code": template,
+                "template_params": clip_params(sms_params),
+                "fallback_recipient": first_email,
+            }
+            rows += [self._row(case, step, Channel.sms, to, letter, sms) for to in direct[Channel.sms]]
+        for channel, hooks in robots.items():
+            rows += [self._row(case, step, channel, url, letter, {"secret": secret}) for url, secret in hooks]
+        return rows
+
+    def _sms_template(self, step: str) -> str:
+        # Step keys carry the case round ("opened-2"); templates are registered per kind of step ("case_opened").
+        sms = self._settings.sms
+        kind = "case_opened" if step.startswith("opened-") else step.rsplit("-", 1)[0]
+        return sms.template_for(kind) if sms.provider != "none" else ""
+
+    def _row(self, case: Case, step: str, channel: Channel, to: str, letter: Letter, extra: dict[str, Any]) -> Delivery:
         now = self._clock.now()
-        delivery_id = Delivery.id_for(case.case_id, step, recipient, Channel.email)
+        delivery_id = Delivery.id_for(case.case_id, step, to, channel)
         return Delivery(
             delivery_id=delivery_id,
             case_id=case.case_id,
             step=step,
-            recipient=recipient,
-            channel=Channel.email,
-            status=status,
+            recipient=to,
+            channel=channel,
+            status=DeliveryStatus.pending if to else DeliveryStatus.no_recipient,
             unit_id=case.unit_id,
             target_id=case.target_id,
             period_id=case.period_id,
-            message_id=message_id_for(delivery_id, self._sender) if recipient else "",
+            message_id=message_id_for(delivery_id, self._message_id_domain) if channel is Channel.email and to else "",
             subject=letter.subject,
-            attempts=1 if status is DeliveryStatus.sending else 0,
             created_at=now,
             updated_at=now,
+            not_before=now,
+            payload={"subject": letter.subject, "text": letter.body, **extra},
         )
-
-    async def _no_recipient(self, case: Case, step: str, letter: Letter) -> None:
-        await self._repo.insert_delivery(self._row(case, step, "", letter, DeliveryStatus.no_recipient))
-        log.warning("notice.no_recipient", case_id=case.case_id, unit_id=case.unit_id)
-
-    async def _deliver(self, case: Case, step: str, recipient: str, letter: Letter, final_attempt: bool) -> None:
-        row = self._row(case, step, recipient, letter, DeliveryStatus.sending)
-        prior = await self._repo.claim_delivery(row)
-        if prior is DeliveryStatus.sending:
-            # Left by a process that died between sending and recording: it may have gone out. A person decides.
-            await self._settle(
-                row, DeliveryStatus.uncertain, last_error="found still sending: the sender stopped mid-send"
-            )
-            log.warning("delivery.uncertain", delivery_id=row.delivery_id, case_id=case.case_id, recipient=recipient)
-            return
-        if prior is not None:
-            log.info("delivery.skipped", delivery_id=row.delivery_id, status=prior.value)
-            return
-        message = build_email(letter, self._sender, recipient, row.message_id, self._clock.now())
-        try:
-            reply = await self._mailer.send(message, self._sender.addr_spec, recipient)
-        except MaybeSent as exc:
-            await self._settle(row, DeliveryStatus.uncertain, last_error=str(exc))
-            log.warning("delivery.uncertain", delivery_id=row.delivery_id, recipient=recipient, error=str(exc))
-            return
-        except NotSent as exc:
-            final = final_attempt or isinstance(exc, Refused)
-            await self._settle(row, DeliveryStatus.failed if final else DeliveryStatus.retrying, last_error=str(exc))
-            log.warning(
-                "delivery.not_sent", delivery_id=row.delivery_id, recipient=recipient, final=final, error=str(exc)
-            )
-            if not final:
-                raise
-            return
-        await self._settle(row, DeliveryStatus.sent, sent_at=self._clock.now(), smtp_reply=reply)
-        log.info("delivery.sent", delivery_id=row.delivery_id, case_id=case.case_id, recipient=recipient)
-
-    async def _settle(self, row: Delivery, status: DeliveryStatus, **fields: Any) -> None:
-        await self._repo.settle_delivery(row.delivery_id, DeliveryStatus.sending, status, self._clock.now(), **fields)

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from pydantic import SecretStr
+from pydantic_settings import SettingsConfigDict
 
+from services.notifier.channels.chat_settings import ChannelSettings
+from services.notifier.channels.sms_settings import SmsSettings
 from shared.settings import ServiceSettings
 
 
 class NotifierSettings(ServiceSettings):
+    # Nested settings from the environment: SMS__PROVIDER=aliyun, CHANNELS__SMTP_CA_FILE=… (docs/notifications.md).
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore", case_sensitive=False, env_nested_delimiter="__")
+
     http_port: int = 8104
     # Outgoing mail relay. The demo points this at the local sink (python -m xunjian.mailsink, port 8025).
     smtp_host: str = "127.0.0.1"
@@ -21,3 +27,11 @@ class NotifierSettings(ServiceSettings):
     mail_from: str = "云岭市人民政府办公室 <xunjian@example.gov.cn>"
     # 整改期限: working days after the verdict's date; 7 reproduces the seed notice (10月7日 → 10月14日).
     case_deadline_working_days: int = 7
+    sms: SmsSettings = SmsSettings()  # SMS vendor, signature, templates; provider "none" turns SMS off
+    channels: ChannelSettings = ChannelSettings()  # TLS details, robots, rate limits, quiet hours
+    # The dispatcher (dispatch.py): tries per delivery, waits between them, when a lost answer is checked, and how
+    # long a delivery may stay "sending" before it counts as abandoned by a process that died mid-send.
+    dispatch_max_attempts: int = 5
+    dispatch_backoff_s: tuple[float, ...] = (30.0, 120.0, 600.0, 1800.0)
+    dispatch_check_after_s: float = 60.0
+    dispatch_claim_lease_s: float = 300.0

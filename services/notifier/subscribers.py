@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from faststream import Context
-from faststream.nats import NatsMessage, NatsRouter
+from faststream.nats import NatsRouter
 from pydantic import Field
 
 from services.notifier.service import NotifierService
@@ -34,8 +34,7 @@ async def on_verdict_changed(event: VerdictChanged, service: Service) -> None:
     await service.handle_verdict(event)
 
 
-# Small batches: each notice is an SMTP round trip, and a pulled message must be done within ack_wait.
-@router.subscriber("case.opened", **subscriber_options(CASES, "notifier-cases", POLICY, batch_size=5))  # type: ignore[untyped-decorator]
-async def on_case_opened(event: CaseOpened, service: Service, msg: NatsMessage) -> None:
-    final_attempt = msg.raw_message.metadata.num_delivered >= POLICY.max_deliver
-    await service.notify_case_opened(event, final_attempt=final_attempt)
+# Records the notice's deliveries (acked once they are stored); the dispatcher sends them.
+@router.subscriber("case.opened", **subscriber_options(CASES, "notifier-cases", POLICY))  # type: ignore[untyped-decorator]
+async def on_case_opened(event: CaseOpened, service: Service) -> None:
+    await service.notify_case_opened(event)
