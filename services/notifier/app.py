@@ -13,12 +13,16 @@ from services.notifier.channels.sms_settings import build_sms_sender
 from services.notifier.channels.wecom import WeComSender
 from services.notifier.dispatch import Dispatcher, DispatchPolicy
 from services.notifier.models import Channel
+from services.notifier.rectification import Rectifications
+from services.notifier.reminders import ReminderPolicy
 from services.notifier.repository import INDEXES, NotifierRepository
+from services.notifier.scheduling import Schedule
 from services.notifier.service import CaseEvent, NotifierService
 from services.notifier.settings import NotifierSettings
 from services.notifier.subscribers import case_opened, case_resolved, router
 from shared.clock import Clock
 from shared.events import CaseOpened
+from shared.identity import RegistryIdentity
 from shared.logging import get_logger
 from shared.messaging import publish_event
 from shared.runtime import Runtime, ServiceSpec
@@ -39,7 +43,14 @@ async def build(runtime: Runtime) -> NotifierService:
     pacing = Pacing.from_settings(settings.channels)
     policy = DispatchPolicy.from_settings(settings)
     service.dispatcher = Dispatcher(repo, senders(settings, runtime.clock), runtime.clock, pacing, policy)
+    service.notices.wake = service.dispatcher.wake
+    service.identity = RegistryIdentity(settings.registry_url)
+    service.rectifications = Rectifications(service, repo, settings, runtime.clock)
+    policy_days = ReminderPolicy(settings.reminder_working_days, settings.escalate_after_working_days)
+    calendar = settings.work_calendar()
+    service.schedule = Schedule(service, repo, runtime.clock, calendar, policy_days, settings.schedule_tick_s)
     runtime.spawn(service.dispatcher.run(), "notifier-dispatcher")
+    runtime.spawn(service.schedule.run(), "notifier-schedule")
     # Events whose publish failed for good (the verdict went to DEAD) are still in their cases' outbox.
     runtime.spawn(_flush_outbox(service), "notifier-outbox")
     return service

@@ -111,6 +111,7 @@ class Case(BaseModel):
     submitted_at: AwareDatetime | None = None
     report: RectificationReport | None = None  # the latest report of this round
     verify_requested_at: AwareDatetime | None = None
+    recheck_id: str = ""  # the re-check asked for the current report (the probes' correlation id)
     recheck_note: str = ""  # why the last recheck failed (「复查未通过：…」); cleared when the case resolves
     escalated_at: AwareDatetime | None = None
     # Keys of the scheduled steps already done this round (reminders.py: reminder-3wd-r1, overdue-r1, …).

@@ -6,19 +6,30 @@ import contextlib
 from datetime import datetime
 from typing import Any
 
+from bson import ObjectId
+from bson.errors import InvalidId
+from gridfs import AsyncGridFSBucket
+from gridfs.errors import NoFile
 from pydantic import BaseModel
 from pymongo import ASCENDING, IndexModel, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from services.notifier.models import Case, Delivery, DeliveryStatus
+from services.notifier.models import Case, CaseStatus, Delivery, DeliveryStatus
 from shared.db import Indexes
 from shared.events import Event, Period, Target, Unit, natural_id
 
 Doc = dict[str, Any]
 
 INDEXES: list[Indexes] = [
-    Indexes("cases", (IndexModel([("period_id", ASCENDING), ("status", ASCENDING)]), IndexModel("target_id"))),
+    Indexes(
+        "cases",
+        (
+            IndexModel([("period_id", ASCENDING), ("status", ASCENDING)]),
+            IndexModel("target_id"),
+            IndexModel("recheck_id"),
+        ),
+    ),
     Indexes(
         "deliveries",
         (
@@ -52,6 +63,7 @@ class NotifierRepository:
         self._progress = db["verdict_progress"]
         self._cases = db["cases"]
         self._deliveries = db["deliveries"]
+        self._files = AsyncGridFSBucket(db, bucket_name="report_files")
 
     # --- registry projections: newest wins, an older redelivery changes nothing ------------------------------
 
@@ -112,6 +124,46 @@ class NotifierRepository:
             {"$set": _doc(after), "$push": {"outbox": event.model_dump(mode="json")}},
         )
         return result.modified_count == 1
+
+    async def save_case(self, before: Case, after: Case, event: Event | None = None) -> bool:
+        """A case moved by a person or the schedule: stored only if nobody moved it since it was read."""
+        change: Doc = {"$set": _doc(after)}
+        if event is not None:
+            change["$push"] = {"outbox": event.model_dump(mode="json")}
+        result = await self._cases.update_one(
+            {
+                "_id": before.case_id,
+                "status": before.status.value,
+                "round": before.round,
+                "timeline": _doc(before)["timeline"],
+            },
+            change,
+        )
+        return result.modified_count == 1
+
+    async def cases_rechecked(self, recheck_id: str) -> list[Case]:
+        return [Case.model_validate(d) async for d in self._cases.find({"recheck_id": recheck_id})]
+
+    async def save_attachment(self, case_id: str, name: str, data: bytes, sha256: str) -> str:
+        """A report's file in GridFS (reports can exceed a document's 16 MB); its id."""
+        file_id = await self._files.upload_from_stream(name, data, metadata={"case_id": case_id, "sha256": sha256})
+        return str(file_id)
+
+    async def attachment(self, case_id: str, attachment_id: str) -> tuple[str, bytes] | None:
+        """A report's file by id, only under its own case."""
+        try:
+            stream = await self._files.open_download_stream(ObjectId(attachment_id))
+        except (NoFile, InvalidId):
+            return None
+        metadata = stream.metadata or {}
+        if metadata.get("case_id") != case_id:
+            return None
+        return stream.filename or "附件", await stream.read()
+
+    async def active_cases(self) -> list[Case]:
+        """Every case not yet resolved: what the daily schedule looks at."""
+        cursor = self._cases.find({"status": {"$ne": CaseStatus.resolved.value}}).sort("_id", ASCENDING)
+        return [Case.model_validate(d) async for d in cursor]
 
     async def outbox(self, target_id: str | None = None, period_id: str | None = None) -> list[tuple[str, Doc]]:
         query: Doc = {"outbox": {"$ne": []}}

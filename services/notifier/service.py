@@ -7,21 +7,17 @@ cases and deadlines as the quarter they replay. The clock only stamps when a mes
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from services.notifier.addresses import addresses, clip_params
+from services.notifier import lifecycle, texts
 from services.notifier.cases import plan_cases, problem_of
-from services.notifier.channels.email import message_id_for, parse_mail_from
+from services.notifier.channels.email import parse_mail_from
 from services.notifier.deadlines import Deadline, add_working_days
-from services.notifier.letters import (
-    Letter,
-    chinese_date,
-    render_case_notice,
-    target_title,
-)
-from services.notifier.models import Case, CaseStatus, Channel, Delivery, DeliveryStatus
+from services.notifier.models import Case, CaseStatus, Delivery, DeliveryStatus
+from services.notifier.notices import Key, Notices
 from services.notifier.repository import NotifierRepository
 from services.notifier.settings import NotifierSettings
+from services.notifier.texts import CaseView
 from shared.clock import CHINA_TZ, Clock
 from shared.events import (
     CaseOpened,
@@ -39,6 +35,9 @@ from shared.logging import get_logger
 
 if TYPE_CHECKING:
     from services.notifier.dispatch import Dispatcher
+    from services.notifier.rectification import Rectifications
+    from services.notifier.scheduling import Schedule
+    from shared.identity import RegistryIdentity
 
 log = get_logger(__name__)
 
@@ -61,11 +60,15 @@ class NotifierService:
     ) -> None:
         self._repo = repo
         self.dispatcher: Dispatcher | None = None  # sends what is recorded (set by app.build)
+        self.rectifications: Rectifications | None = None  # what units do about cases (set by app.build)
+        self.identity: RegistryIdentity | None = None  # who calls the API (set by app.build)
+        self.schedule: Schedule | None = None  # reminders, overdue, escalation (set by app.build)
         self._publish = publish
         self._settings = settings
         self._clock = clock
         self._sender = parse_mail_from(settings.mail_from)
-        self._message_id_domain = settings.channels.smtp_message_id_domain or f"xunjian.{self._sender.domain}"
+        message_id_domain = settings.channels.smtp_message_id_domain or f"xunjian.{self._sender.domain}"
+        self.notices = Notices(repo, settings.sms, message_id_domain, clock)
         self._office = self._sender.display_name or self._sender.addr_spec
 
     # --- registry ------------------------------------------------------------------------------------------------
@@ -115,8 +118,8 @@ class NotifierService:
         v = event.verdict
         case_id = Case.id_for(v.target_id, v.period_id, result.indicator_id)
         existing = await self._repo.case(case_id)
-        if existing is not None and existing.status is CaseStatus.open:
-            return
+        if existing is not None and existing.status is not CaseStatus.resolved:
+            return  # already being rectified, in whatever state: the problem is known
         case = Case(
             case_id=case_id,
             target_id=v.target_id,
@@ -161,11 +164,9 @@ class NotifierService:
     async def _resolve(self, event: VerdictChanged, indicator_id: str) -> None:
         v = event.verdict
         existing = await self._repo.case(Case.id_for(v.target_id, v.period_id, indicator_id))
-        if existing is None or existing.status is not CaseStatus.open:
+        if existing is None or existing.status is CaseStatus.resolved:
             return
-        resolved = existing.model_copy(
-            update={"status": CaseStatus.resolved, "resolved_at": v.as_of, "resolved_revision": v.revision}
-        )
+        resolved = lifecycle.resolve_by_verdict(existing, v.as_of, v.revision)
         event_out = CaseResolved(
             event_id=natural_id("case.resolved", existing.case_id, existing.round),
             occurred_at=v.as_of,
@@ -187,6 +188,17 @@ class NotifierService:
             await self._repo.clear_outbox(case_id, event.event_id)
         return len(pending)
 
+    @property
+    def office_name(self) -> str:
+        """The inspecting office as messages name it (the display name of MAIL_FROM)."""
+        return self._office
+
+    async def case(self, case_id: str) -> Case | None:
+        return await self._repo.case(case_id)
+
+    async def attachment(self, case_id: str, attachment_id: str) -> tuple[str, bytes] | None:
+        return await self._repo.attachment(case_id, attachment_id)
+
     async def cases(self, period_id: str | None = None) -> list[Case]:
         return await self._repo.cases(period_id)
 
@@ -196,10 +208,10 @@ class NotifierService:
     # --- notices: recorded here, sent by the dispatcher -----------------------------------------------------------
 
     async def notify_case_opened(self, event: CaseOpened) -> int:
-        """Record the rectification notice for every address of the unit, once per (step, recipient, channel).
+        """Record the rectification notice for every address of the unit (notices.py) and mark the case notified.
 
-        Nothing is sent here: the dispatcher sends what was recorded (dispatch.py), so a redelivered event, a restart
-        or a second replica finds the rows already there. Returns how many new rows were recorded.
+        Nothing is sent here: the dispatcher sends what was recorded, so a redelivered event, a restart or a second
+        replica finds the rows already there. Returns how many new rows were recorded.
         """
         case = await self._repo.case(event.case_id)
         if case is None:
@@ -207,59 +219,17 @@ class NotifierService:
         if case.status is CaseStatus.resolved:
             log.info("notice.skipped", case_id=case.case_id, reason="case already resolved")
             return 0
+        view, unit = await self.view(case)
+        key = Key(case.case_id, f"opened-{case.round}", case.unit_id, case.target_id, case.period_id)
+        recorded = await self.notices.record(key, unit, texts.case_opened(view))
+        if case.status is CaseStatus.open:
+            await self._repo.save_case(case, lifecycle.notified(case, self._clock.now()))
+        return recorded
+
+    async def view(self, case: Case, with_supervisor: bool = False) -> tuple[CaseView, Unit]:
+        """The case with the names its messages need, and its unit (whose addresses they go to)."""
         target = await self._target(case.target_id)
         unit = await self._unit(case.unit_id)
         site = await self._repo.target(target.site_id) if target.site_id else None
-        letter = render_case_notice(case, target, unit.name, self._office, site)
-        sms = {"unit": unit.short_name or unit.name, "target": target_title(target, site), "problem": case.problem}
-        sms["deadline"] = chinese_date(case.deadline)
-        rows = self._rows(case, f"opened-{case.round}", unit, letter, sms)
-        recorded = await self._repo.record_intents(rows)
-        if not rows:
-            await self._repo.insert_delivery(self._row(case, f"opened-{case.round}", Channel.email, "", letter, {}))
-            log.warning("notice.no_recipient", case_id=case.case_id, unit_id=case.unit_id)
-        if self.dispatcher is not None:
-            self.dispatcher.wake()
-        return recorded
-
-    def _rows(self, case: Case, step: str, unit: Unit, letter: Letter, sms_params: dict[str, str]) -> list[Delivery]:
-        direct, robots = addresses(unit)
-        first_email = direct[Channel.email][0] if direct[Channel.email] else ""
-        rows = [self._row(case, step, Channel.email, to, letter, {}) for to in direct[Channel.email]]
-        if template := self._sms_template(step):
-            sms = {
-                "template_code": template,
-                "template_params": clip_params(sms_params),
-                "fallback_recipient": first_email,
-            }
-            rows += [self._row(case, step, Channel.sms, to, letter, sms) for to in direct[Channel.sms]]
-        for channel, hooks in robots.items():
-            rows += [self._row(case, step, channel, url, letter, {"secret": secret}) for url, secret in hooks]
-        return rows
-
-    def _sms_template(self, step: str) -> str:
-        # Step keys carry the case round ("opened-2"); templates are registered per kind of step ("case_opened").
-        sms = self._settings.sms
-        kind = "case_opened" if step.startswith("opened-") else step.rsplit("-", 1)[0]
-        return sms.template_for(kind) if sms.provider != "none" else ""
-
-    def _row(self, case: Case, step: str, channel: Channel, to: str, letter: Letter, extra: dict[str, Any]) -> Delivery:
-        now = self._clock.now()
-        delivery_id = Delivery.id_for(case.case_id, step, to, channel)
-        return Delivery(
-            delivery_id=delivery_id,
-            case_id=case.case_id,
-            step=step,
-            recipient=to,
-            channel=channel,
-            status=DeliveryStatus.pending if to else DeliveryStatus.no_recipient,
-            unit_id=case.unit_id,
-            target_id=case.target_id,
-            period_id=case.period_id,
-            message_id=message_id_for(delivery_id, self._message_id_domain) if channel is Channel.email and to else "",
-            subject=letter.subject,
-            created_at=now,
-            updated_at=now,
-            not_before=now,
-            payload={"subject": letter.subject, "text": letter.body, **extra},
-        )
+        supervisor = await self._repo.unit(unit.supervisor_id) if with_supervisor and unit.supervisor_id else None
+        return CaseView.of(case, target, unit, self._office, site, supervisor), unit

@@ -35,3 +35,8 @@ class NotifierSettings(ServiceSettings):
     dispatch_backoff_s: tuple[float, ...] = (30.0, 120.0, 600.0, 1800.0)
     dispatch_check_after_s: float = 60.0
     dispatch_claim_lease_s: float = 300.0
+    # The daily schedule (scheduling.py): how often it looks, reminders N working days before the deadline, and
+    # escalation to the supervising unit this many working days after it.
+    schedule_tick_s: float = 300.0
+    reminder_working_days: tuple[int, ...] = (3, 1)
+    escalate_after_working_days: int = 1

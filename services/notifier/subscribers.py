@@ -9,7 +9,15 @@ from faststream.nats import NatsRouter
 from pydantic import Field
 
 from services.notifier.service import NotifierService
-from shared.events import CaseOpened, CaseResolved, PeriodChanged, TargetChanged, UnitChanged, VerdictChanged
+from shared.events import (
+    CaseOpened,
+    CaseResolved,
+    PeriodChanged,
+    TargetChanged,
+    UnitChanged,
+    VerdictChanged,
+    VerdictRechecked,
+)
 from shared.messaging import DeliveryPolicy, subscriber_options
 from shared.settings import ServiceSettings
 from shared.topology import CASES, REGISTRY, VERDICTS
@@ -38,3 +46,10 @@ async def on_verdict_changed(event: VerdictChanged, service: Service) -> None:
 @router.subscriber("case.opened", **subscriber_options(CASES, "notifier-cases", POLICY))  # type: ignore[untyped-decorator]
 async def on_case_opened(event: CaseOpened, service: Service) -> None:
     await service.notify_case_opened(event)
+
+
+# The evaluator's answer to a re-check a unit's rectification asked for: resolves the case, or sends it back.
+@router.subscriber("verdict.rechecked", **subscriber_options(VERDICTS, "notifier-rechecks", POLICY))  # type: ignore[untyped-decorator]
+async def on_verdict_rechecked(event: VerdictRechecked, service: Service) -> None:
+    assert service.rectifications is not None
+    await service.rectifications.on_recheck(event)

@@ -18,6 +18,7 @@ import pytest
 from services.notifier.app import SPEC
 from services.notifier.models import Case, Channel, Delivery, DeliveryStatus
 from services.notifier.repository import NotifierRepository
+from services.notifier.service import NotifierService
 from services.notifier.settings import NotifierSettings
 from shared.clock import CHINA_TZ
 from shared.db import make_client
@@ -61,6 +62,7 @@ class Notifier:
     js: Any
     repo: NotifierRepository
     mail_dir: Path
+    service: NotifierService
 
     async def publish(self, event: Event) -> int:
         ack = await self.js.publish(
@@ -109,7 +111,7 @@ async def running_notifier(
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://notifier") as http:
                 repo = NotifierRepository(mongo[settings.database_name("notifier")])
-                yield Notifier(http, js, repo, mail_dir)
+                yield Notifier(http, js, repo, mail_dir, app.state.service)
     finally:
         await mongo.close()
 
@@ -175,7 +177,8 @@ async def test_an_unqualified_verdict_opens_one_case_and_mails_the_unit_once_the
 
     await wait(notifier.received, timeout=20, what="the rectification email")
     [case] = await notifier.get("/cases", period_id=PERIOD)
-    assert case["case_id"] == CASE_ID and case["status"] == "open"
+    assert case["case_id"] == CASE_ID and case["status"] == "notified"
+    assert [e["action"] for e in case["timeline"]] == ["notified"]
     assert case["problem"] == "首页长期不更新" and case["deadline"] == "2022-10-14"
     [mail] = notifier.emails()
     assert mail["To"] == "qsx@example.gov.cn"
