@@ -583,6 +583,10 @@ class ReportPublished(Event):
     document_number: str = Field(description="文号, e.g. 临政办字〔2022〕111号")
     deadline: date = Field(description="rectification reports are due by this date")
     content_hash: str
+    title: str = Field(default="", description="the notice's title, e.g. …关于2022年三季度…检查情况的通报")
+    issued_on: date | None = Field(default=None, description="成文日期")
+    report_to: str = Field(default="", description="whom units report their rectification to, e.g. 市政府办公室")
+    attachments: list[str] = Field(default_factory=list, description="the attachments' titles, as numbered")
 
 
 # --- dead letters -----------------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from services.notifier.channels.sms_settings import build_sms_sender
 from services.notifier.channels.wecom import WeComSender
 from services.notifier.dispatch import Dispatcher, DispatchPolicy
 from services.notifier.models import Channel
+from services.notifier.publication import Publication
 from services.notifier.rectification import Rectifications
 from services.notifier.reminders import ReminderPolicy
 from services.notifier.repository import INDEXES, NotifierRepository
@@ -49,6 +50,7 @@ async def build(runtime: Runtime) -> NotifierService:
     policy_days = ReminderPolicy(settings.reminder_working_days, settings.escalate_after_working_days)
     calendar = settings.work_calendar()
     service.schedule = Schedule(service, repo, runtime.clock, calendar, policy_days, settings.schedule_tick_s)
+    service.publication = Publication(service, repo)
     runtime.spawn(service.dispatcher.run(), "notifier-dispatcher")
     runtime.spawn(service.schedule.run(), "notifier-schedule")
     # Events whose publish failed for good (the verdict went to DEAD) are still in their cases' outbox.

@@ -84,6 +84,9 @@ class NotifierRepository:
         body = {"period": _doc(period)}
         await self._replace_if_newer(self._periods, period.period_id, {"occurred_at": occurred_at}, body)
 
+    async def units(self) -> list[Unit]:
+        return [Unit.model_validate(doc["unit"]) async for doc in self._units.find().sort("_id", ASCENDING)]
+
     async def unit(self, unit_id: str) -> Unit | None:
         doc = await self._units.find_one({"_id": unit_id})
         return Unit.model_validate(doc["unit"]) if doc else None

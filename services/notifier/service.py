@@ -35,6 +35,7 @@ from shared.logging import get_logger
 
 if TYPE_CHECKING:
     from services.notifier.dispatch import Dispatcher
+    from services.notifier.publication import Publication
     from services.notifier.rectification import Rectifications
     from services.notifier.scheduling import Schedule
     from shared.identity import RegistryIdentity
@@ -63,6 +64,7 @@ class NotifierService:
         self.rectifications: Rectifications | None = None  # what units do about cases (set by app.build)
         self.identity: RegistryIdentity | None = None  # who calls the API (set by app.build)
         self.schedule: Schedule | None = None  # reminders, overdue, escalation (set by app.build)
+        self.publication: Publication | None = None  # published notices to every unit (set by app.build)
         self._publish = publish
         self._settings = settings
         self._clock = clock

@@ -13,6 +13,7 @@ from shared.events import (
     CaseOpened,
     CaseResolved,
     PeriodChanged,
+    ReportPublished,
     TargetChanged,
     UnitChanged,
     VerdictChanged,
@@ -20,7 +21,7 @@ from shared.events import (
 )
 from shared.messaging import DeliveryPolicy, subscriber_options
 from shared.settings import ServiceSettings
-from shared.topology import CASES, REGISTRY, VERDICTS
+from shared.topology import CASES, REGISTRY, REPORTS, VERDICTS
 
 router = NatsRouter()
 # `**subscriber_options(...)` hides which overload applies, so mypy sees the decorators as untyped: hence the ignores.
@@ -53,3 +54,10 @@ async def on_case_opened(event: CaseOpened, service: Service) -> None:
 async def on_verdict_rechecked(event: VerdictRechecked, service: Service) -> None:
     assert service.rectifications is not None
     await service.rectifications.on_recheck(event)
+
+
+# A published notice (通报): to every unit, with its deadline, which the period's open cases take.
+@router.subscriber("report.published", **subscriber_options(REPORTS, "notifier-reports", POLICY))  # type: ignore[untyped-decorator]
+async def on_report_published(event: ReportPublished, service: Service) -> None:
+    assert service.publication is not None
+    await service.publication.on_published(event)
