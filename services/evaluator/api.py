@@ -8,9 +8,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query, Request, Response
 
+from shared.identity_api import caller
+
 from .catalogue import RuleSetCatalogue
 from .repository import EvaluatorRepository, RuleSetConflict, StoredRuleSet
-from .review_api import caller
 from .review_api import router as reviews
 from .rules.loading import RuleSetError
 from .rules.ruleset import ID_PATTERN
@@ -30,6 +31,19 @@ async def verdicts(period_id: str, request: Request) -> list[dict[str, Any]]:
     """Every stored verdict of a period, as ``Verdict`` JSON, ordered by target."""
     found: list[dict[str, Any]] = await request.app.state.service.verdicts_for_period(period_id)
     return found
+
+
+@router.get("/rechecks/{recheck_id}")
+async def recheck(recheck_id: str, request: Request) -> dict[str, Any]:
+    """The latest result of a re-check (复查), per target: the indicators judged on the re-check's observations.
+
+    ``observations`` is how many re-check observations a result rests on; ``published``, whether its
+    ``verdict.rechecked`` event went out. 404 until the first re-check observation has been judged.
+    """
+    found = await request.app.state.service.rechecks.results(recheck_id)
+    if not found:
+        raise HTTPException(404, f"尚无复查「{recheck_id}」的结果")
+    return {"recheck_id": recheck_id, "targets": found}
 
 
 # --- rule sets ------------------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import cast
 
-from shared.events import VerdictChanged, VerdictWarning
+from shared.events import VerdictChanged, VerdictRechecked, VerdictWarning
 from shared.identity import RegistryIdentity
 from shared.inflight import Batcher
 from shared.messaging import DeliveryPolicy, publish_event
@@ -13,11 +13,12 @@ from shared.topology import VERDICTS
 
 from .api import router as api
 from .catalogue import RuleSetCatalogue
+from .rechecks import Rechecks
 from .repository import INDEXES, EvaluatorRepository
 from .revisions import Revisions
 from .service import EvaluatorService
 from .settings import EvaluatorSettings
-from .subscribers import router, verdict_changed, verdict_warning
+from .subscribers import router, verdict_changed, verdict_rechecked, verdict_warning
 
 
 async def build(runtime: Runtime) -> EvaluatorService:
@@ -29,6 +30,9 @@ async def build(runtime: Runtime) -> EvaluatorService:
     async def publish_warning(event: VerdictWarning) -> None:
         await publish_event(verdict_warning, event, VERDICTS)
 
+    async def publish_recheck(event: VerdictRechecked) -> None:
+        await publish_event(verdict_rechecked, event, VERDICTS)
+
     repo = EvaluatorRepository(runtime.mongo, runtime.db)
     catalogue = RuleSetCatalogue(repo, runtime.clock)
     # The shipped rule sets (services/evaluator/rulesets/), stored once per version: idempotent on every start.
@@ -39,6 +43,9 @@ async def build(runtime: Runtime) -> EvaluatorService:
     service = EvaluatorService(repo, publish, default, publish_warning, catalogue, settings.work_calendar())
     service.identity = RegistryIdentity(settings.registry_url)
     service.revisions = Revisions(service, runtime.clock)
+    service.rechecks = Rechecks(
+        repo, publish_recheck, service.rules_for, settings.recheck_min_visits, settings.work_calendar()
+    )
     service.intake = Batcher(
         runtime.broker,
         DeliveryPolicy.from_settings(settings),
@@ -47,6 +54,7 @@ async def build(runtime: Runtime) -> EvaluatorService:
         max_wait_s=settings.batch_max_wait_s,
     )
     runtime.spawn(service.publish_all_pending(), "evaluator-outbox")
+    runtime.spawn(service.rechecks.publish_all_pending(), "evaluator-recheck-outbox")
     return service
 
 

@@ -8,6 +8,8 @@ Collections:
 - ``verdicts``: one per (target, period): the current verdict, its revision, the history of changes, and
   ``pending``, the outbox of a ``verdict.changed`` event not yet confirmed published.
 - ``rule_sets``: one document per rule set version (``_id`` = ``id@version``), immutable once stored.
+- ``rechecks``: one per (re-check, target, period): the latest re-check result (``rechecks.py``), the number of
+  observations it rests on (only ever grows), and ``pending``, the outbox of its ``verdict.rechecked`` event.
 
 Counters stay exact under redelivery and crashes because one transaction inserts the observations that are new and
 increments the counters for exactly those: a redelivered observation is found already inserted and counts nothing;
@@ -30,7 +32,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from shared.db import Indexes
-from shared.events import Period, Target, Unit
+from shared.events import ObservationRecorded, Period, Target, Unit
 
 from .recording import Latest, ObservationWrite
 from .records import StoredVerdict, pair_key
@@ -48,6 +50,7 @@ PERIODS = "periods"
 VERDICTS = "verdicts"
 RULE_SETS = "rule_sets"
 FLAGGED = "content_findings"
+RECHECKS = "rechecks"
 
 INDEXES: list[Indexes] = [
     # Unique on event_id through ``_id`` (= event_id). Every further index costs SecantusDB insert time, so only
@@ -64,6 +67,7 @@ INDEXES: list[Indexes] = [
     Indexes(RULE_SETS, (IndexModel([("id", ASCENDING), ("version", ASCENDING)], unique=True),)),
     Indexes(TARGETS, (IndexModel([("site_id", ASCENDING)]),)),  # a website's columns, boards and guide sources
     Indexes(FLAGGED, (IndexModel([("target_id", ASCENDING), ("period_id", ASCENDING)]),)),
+    Indexes(RECHECKS, (IndexModel([("recheck_id", ASCENDING)]),)),  # a re-check's results, for GET /rechecks/{id}
 ]
 
 
@@ -306,6 +310,37 @@ class EvaluatorRepository:
         """Every stored version of every rule set, by id and version."""
         cursor = self._db[RULE_SETS].find().sort([("id", ASCENDING), ("version", ASCENDING)])
         return [StoredRuleSet.from_doc(doc) async for doc in cursor]
+
+    # --- re-checks (rechecks.py) ----------------------------------------------------------------------------------
+
+    async def recheck_observations(self, recheck_id: str, target_ids: Iterable[str]) -> list[ObservationRecorded]:
+        """Every observation of a re-check (its probes' correlation id) of the given targets, oldest first."""
+        query = {"correlation_id": recheck_id, "target_id": {"$in": sorted(set(target_ids))}}
+        cursor = self._db[OBSERVATIONS].find(query, {"event": 1}).sort([("observed_at", ASCENDING), ("_id", ASCENDING)])
+        return [ObservationRecorded.model_validate(doc["event"]) async for doc in cursor]
+
+    async def recheck(self, key: str) -> Doc | None:
+        return await self._db[RECHECKS].find_one({"_id": key})
+
+    async def save_recheck(self, doc: Doc) -> bool:
+        """Store a re-check result unless one resting on as many observations or more is stored; True when stored."""
+        try:
+            result = await self._db[RECHECKS].replace_one(
+                {"_id": doc["_id"], "observations": {"$lt": doc["observations"]}}, doc, upsert=True
+            )
+        except DuplicateKeyError:
+            return False  # a result on more observations is stored (another evaluator, or a later batch)
+        return result.matched_count > 0 or result.upserted_id is not None
+
+    async def clear_recheck_pending(self, key: str, event_id: str) -> None:
+        await self._db[RECHECKS].update_one({"_id": key, "pending.event_id": event_id}, {"$set": {"pending": None}})
+
+    async def pending_rechecks(self) -> list[Doc]:
+        return [doc async for doc in self._db[RECHECKS].find({"pending": {"$ne": None}})]
+
+    async def rechecks(self, recheck_id: str) -> list[Doc]:
+        cursor = self._db[RECHECKS].find({"recheck_id": recheck_id}).sort("_id", ASCENDING)
+        return [doc async for doc in cursor]
 
 
 def _by_period(pairs: Iterable[Pair]) -> dict[str, list[str]]:

@@ -8,46 +8,18 @@ scope; re-evaluating a whole period needs the city administrator.
 from __future__ import annotations
 
 from collections.abc import Awaitable
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, Field
 
 from shared.events import Outcome
-from shared.identity import Caller, IdentityUnavailable, RegistryIdentity
+from shared.identity_api import Who, identity_of, in_scope
 
 from .records import StoredVerdict
 from .revisions import REVIEWERS, ReviewRefused, ReviewRequest, Revisions
 
 router = APIRouter(tags=["verdicts"])
-
-
-def _identity(request: Request) -> RegistryIdentity:
-    found: RegistryIdentity | None = request.app.state.service.identity
-    assert found is not None, "app.build sets the identity"
-    return found
-
-
-async def caller(request: Request, authorization: Annotated[str | None, Header()] = None) -> Caller:
-    identity = _identity(request)
-    token = authorization.removeprefix("Bearer ").strip() if authorization else ""
-    if not token:
-        raise HTTPException(401, "未登录或令牌已失效", headers={"WWW-Authenticate": "Bearer"})
-    try:
-        found = await identity.caller(token)
-    except IdentityUnavailable as exc:
-        raise HTTPException(503, "暂时无法核验身份（名录服务不可用），请稍后再试") from exc
-    if found is None:
-        raise HTTPException(401, "未登录或令牌已失效", headers={"WWW-Authenticate": "Bearer"})
-    return found
-
-
-Who = Annotated[Caller, Depends(caller)]
-
-
-async def _in_scope(request: Request, who: Caller, target_id: str) -> None:
-    if who.role not in ("city_admin", "auditor") and not await _identity(request).may_see(who, target_id):
-        raise HTTPException(403, "无权查看或处理该对象")
 
 
 def _revisions(request: Request) -> Revisions:
@@ -66,7 +38,7 @@ class ReviewBody(BaseModel):
 @router.get("/verdicts/{period_id}/{target_id}")
 async def verdict_detail(period_id: str, target_id: str, who: Who, request: Request) -> dict[str, Any]:
     """One verdict with every indicator, its history, its standing warnings and any review."""
-    await _in_scope(request, who, target_id)
+    await in_scope(request, who, target_id)
     stored = await request.app.state.service.repo.verdict(target_id, period_id)
     if stored is None:
         raise HTTPException(404, f"{target_id} 在 {period_id} 尚无判定")
@@ -78,7 +50,7 @@ async def review(period_id: str, target_id: str, body: ReviewBody, who: Who, req
     """Confirm the machine verdict, or override it with a written reason (the machine verdict is kept)."""
     if who.role not in REVIEWERS:
         raise HTTPException(403, "仅市级、县级管理员可复核判定")
-    await _in_scope(request, who, target_id)
+    await in_scope(request, who, target_id)
     asked = ReviewRequest(body.action, body.reason, body.outcome, body.label)
     return await _answer(_revisions(request).review(target_id, period_id, asked, who))
 
@@ -87,7 +59,7 @@ async def review(period_id: str, target_id: str, body: ReviewBody, who: Who, req
 async def withdraw_review(period_id: str, target_id: str, who: Who, request: Request) -> dict[str, Any]:
     if who.role not in REVIEWERS:
         raise HTTPException(403, "仅市级、县级管理员可复核判定")
-    await _in_scope(request, who, target_id)
+    await in_scope(request, who, target_id)
     return await _answer(_revisions(request).withdraw(target_id, period_id, who))
 
 
@@ -97,7 +69,7 @@ async def warnings(period_id: str, who: Who, request: Request) -> list[dict[str,
     found: list[dict[str, Any]] = await request.app.state.service.repo.warnings(period_id)
     if who.role in ("city_admin", "auditor"):
         return found
-    return [w for w in found if await _identity(request).may_see(who, w["target_id"])]
+    return [w for w in found if await identity_of(request).may_see(who, w["target_id"])]
 
 
 @router.post("/periods/{period_id}/reevaluate")

@@ -26,7 +26,7 @@ from shared.workdays import NATIONAL as NATIONAL_CALENDAR
 from shared.workdays import WorkCalendar
 
 from .gathering import Subject, gather
-from .recording import contribution
+from .rechecks import Rechecks, is_recheck, write_for
 from .records import StoredVerdict, extend_history, pair_key, warning_event, with_review
 from .repository import EvaluatorRepository, Pair
 from .rules import NATIONAL_2019, Judgement, RuleSet, failed_vetoes, judge
@@ -92,6 +92,7 @@ class EvaluatorService:
         self.intake: Intake | None = None  # the batcher the subscriber hands observations to (set by app.build)
         self.identity: RegistryIdentity | None = None  # who calls the API (set by app.build)
         self.revisions: Revisions | None = None  # reviews and re-evaluation (set by app.build)
+        self.rechecks: Rechecks | None = None  # re-checks (复查) of rectifications (set by app.build)
 
     # --- observations -------------------------------------------------------------------------------------------
 
@@ -100,9 +101,12 @@ class EvaluatorService:
         targets = await self.repo.targets(o.target_id for o in batch)
         periods = await self.repo.periods(o.period_id for o in batch)
         _require_known(batch, targets, periods)
-        new_ids = await self.repo.record([contribution(o, periods[o.period_id]) for o in batch])
-        due = await self._due(batch, new_ids, targets, periods)
+        new_ids = await self.repo.record([write_for(o, periods[o.period_id]) for o in batch])
+        # A re-check's observations never touch the period's verdict (the notice stands): they are judged apart.
+        due = await self._due([o for o in batch if not is_recheck(o)], new_ids, targets, periods)
         await self.evaluate_due(due)
+        if self.rechecks is not None:
+            await self.rechecks.handle(batch, targets, periods)
         log.info("observations.recorded", batch=len(batch), new=len(new_ids), evaluated=len(due))
 
     async def _due(

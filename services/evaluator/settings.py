@@ -17,3 +17,5 @@ class EvaluatorSettings(ServiceSettings):
     admin_token: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("admin_token", "EVALUATOR_ADMIN_TOKEN")
     )
+    # A re-check (复查) passes W-V2 only with at least this many visits, every one opened (the registry sends 10).
+    recheck_min_visits: int = Field(default=10, ge=1)

@@ -8,7 +8,15 @@ from faststream import Context
 from faststream.nats import NatsMessage, NatsRouter
 from pydantic import Field
 
-from shared.events import ObservationRecorded, PeriodChanged, TargetChanged, UnitChanged, VerdictChanged, VerdictWarning
+from shared.events import (
+    ObservationRecorded,
+    PeriodChanged,
+    TargetChanged,
+    UnitChanged,
+    VerdictChanged,
+    VerdictRechecked,
+    VerdictWarning,
+)
 from shared.messaging import DeliveryPolicy, subscriber_options
 from shared.topology import OBSERVATIONS, REGISTRY
 
@@ -26,6 +34,9 @@ RegistryEvent = Annotated[TargetChanged | UnitChanged | PeriodChanged, Field(dis
 verdict_changed = router.publisher("verdict.changed", schema=VerdictChanged, title="verdict.changed")
 # Published when a value passes its early-warning line (预警), at most once a day per target and warning.
 verdict_warning = router.publisher("verdict.warning", schema=VerdictWarning, title="verdict.warning")
+# Published when a re-check (复查, probes under correlation_id recheck-…) has a new observation: the period's
+# indicators judged on the re-check's observations alone, as of the newest; the period's verdict is not changed.
+verdict_rechecked = router.publisher("verdict.rechecked", schema=VerdictRechecked, title="verdict.rechecked")
 
 
 @router.subscriber(  # type: ignore[untyped-decorator]

@@ -112,7 +112,7 @@ def submit(case: Case, report: RectificationReport, actor: str, at: datetime) ->
     note = f"附件{len(report.attachments)}个" if report.attachments else ""
     entry = TimelineEntry(at=at, action="submitted", actor=actor, note=note)
     stored = report if report.submitted_by else report.model_copy(update={"submitted_by": actor})
-    return _moved(case, CaseStatus.submitted, entry, submitted_at=at, report=stored)
+    return _moved(case, CaseStatus.submitted, entry, submitted_at=at, report=stored, recheck_id="")
 
 
 def start_verifying(case: Case, at: datetime) -> Case:

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING
 
 import httpx
 
-from shared.clock import Clock
+from shared.clock import CHINA_TZ, Clock
 from shared.events import CaseResolved, IndicatorStatus, VerdictRechecked, natural_id
 from shared.logging import get_logger
 
@@ -76,27 +77,35 @@ class Rectifications:
         return await self.request_recheck(submitted)
 
     async def request_recheck(self, case: Case) -> Case:
-        """Ask the registry to probe the target again now; the case waits for the evaluator's answer."""
-        recheck_id = f"recheck-{case.case_id}-{case.round}-{len(case.timeline)}"
+        """Ask the registry to probe the target again now; the case waits for the evaluator's answer.
+
+        The re-check's id is stored before it is asked for: the answer can come back before this returns.
+        """
+        recheck_id = case.recheck_id or f"recheck-{case.case_id}-{case.round}-{len(case.timeline)}"
+        if recheck_id != case.recheck_id:
+            case = await self._save(case, case.model_copy(update={"recheck_id": recheck_id}))
         try:
             await self._ask_registry(case, recheck_id)
         except httpx.HTTPError as exc:
             log.warning("recheck.not_requested", case_id=case.case_id, error=repr(exc))
-            return case  # still "submitted": the schedule asks again
-        after = lifecycle.start_verifying(case, self._clock.now()).model_copy(update={"recheck_id": recheck_id})
-        return await self._save(case, after)
+            return case  # still "submitted": the schedule asks again (same id: the registry drops copies)
+        fresh = await self._repo.case(case.case_id)
+        if fresh is None or fresh.status is not CaseStatus.submitted:
+            return fresh or case  # the answer came first and was applied
+        return await self._save(fresh, lifecycle.start_verifying(fresh, self._clock.now()))
 
     async def on_recheck(self, event: VerdictRechecked) -> None:
         """The evaluator's answer: resolve the cases it clears, send back those it does not; wait when unsure."""
         for case in await self._repo.cases_rechecked(event.recheck_id):
             result = next((r for r in event.results if r.indicator_id == case.indicator_id), None)
-            if case.status is not CaseStatus.verifying or result is None:
+            if case.status not in (CaseStatus.submitted, CaseStatus.verifying) or result is None:
                 continue
             if result.status is IndicatorStatus.insufficient:
                 log.info("recheck.waiting", case_id=case.case_id, observations=event.observations)
                 continue
             passed = result.status is IndicatorStatus.passed
-            after = lifecycle.recheck(case, passed, result.explanation, event.as_of)
+            verifying = case if case.status is CaseStatus.verifying else lifecycle.start_verifying(case, event.as_of)
+            after = lifecycle.recheck(verifying, passed, result.explanation, event.as_of)
             closed = CaseResolved(
                 event_id=natural_id("case.resolved", case.case_id, case.round),
                 occurred_at=event.as_of,
@@ -108,13 +117,13 @@ class Rectifications:
             )
             if not await self._repo.save_case(case, after, closed if passed else None):
                 continue  # moved meanwhile (a redelivered answer): it was handled
-            await self._tell(after, "resolved" if passed else "reopened")
+            await self._tell(after, "resolved" if passed else "reopened", event.as_of.astimezone(CHINA_TZ).date())
             log.info("case.rechecked", case_id=case.case_id, passed=passed)
         await self._service.publish_outbox()
 
-    async def _tell(self, case: Case, step: str) -> None:
+    async def _tell(self, case: Case, step: str, today: date) -> None:
+        """The re-check's outcome to the unit, dated as the re-check (domain time, not the wall clock)."""
         view, unit = await self._service.view(case)
-        today = self._clock.now().date()
         message = texts.resolved(view, today) if step == "resolved" else texts.reopened(view, today)
         key = Key(
             case.case_id, f"{step}-{case.round}-{len(case.timeline)}", case.unit_id, case.target_id, case.period_id

@@ -10,9 +10,9 @@ import asyncio
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, File, HTTPException, Query, Request, Response, UploadFile
+from fastapi import APIRouter, Body, Depends, File, HTTPException, Query, Request, Response, UploadFile
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field
 
 from shared.events import Inventory, Period, ProbeRequested, Target, TargetStatus, TargetType, Unit, natural_id
 
@@ -292,19 +292,54 @@ async def target_history(target_id: str, service: Service, scope: CurrentScope) 
     return await service.repo.history("target", target_id)
 
 
+class ReprobeRequest(BaseModel):
+    """Optional body of a re-probe. With ``recheck_id`` it is a re-check (复查) of a rectification for the period."""
+
+    period_id: str | None = Field(
+        default=None, pattern=r"^\d{4}Q[1-4]$", description="the period the observations belong to (must be stored)"
+    )
+    recheck_id: str | None = Field(
+        default=None,
+        max_length=128,
+        pattern=r"^recheck-[A-Za-z0-9_.:-]+$",
+        description="recheck-<case>-<round>: every probe carries it as correlation_id; asking twice publishes the same ids",
+    )
+    at: AwareDatetime | None = Field(
+        default=None, description="the instant the re-check stands for; default now (accelerated time: the virtual now)"
+    )
+
+
 @api.post("/targets/{target_id}/reprobe", response_model=list[ProbeRequested], status_code=202, tags=["targets"])
-async def reprobe(target_id: str, service: Service, scope: CurrentScope) -> list[ProbeRequested]:
-    """Probe the target now, every check kind it has; the verdict follows through the pipeline."""
+async def reprobe(
+    target_id: str, service: Service, scope: CurrentScope, body: Annotated[ReprobeRequest | None, Body()] = None
+) -> list[ProbeRequested]:
+    """Probe the target now, every check kind it has; the verdict follows through the pipeline.
+
+    With a ``recheck_id`` (and its ``period_id``) it is a re-check (复查): the site is visited ``recheck_visits``
+    times, every other kind it (and a website's columns, message boards and guide sources) is monitored on once,
+    and the evaluator answers with ``verdict.rechecked``; the period's verdict stays as published.
+    """
     target = await _target(service, scope, target_id)
     scope.require_case_action(target.unit_id)
-    requests = await service.reprobe(target_id)
+    body = body or ReprobeRequest()
+    if body.recheck_id and not body.period_id:
+        raise HTTPException(422, "复查须指明监测周期（period_id）")
+    try:
+        if body.recheck_id and body.period_id:
+            requests = await service.recheck(target_id, body.period_id, body.recheck_id, body.at)
+        else:
+            requests = await service.reprobe(target_id, body.period_id)
+    except UnknownPeriod as exc:
+        raise HTTPException(404, f"监测周期 {exc.args[0]} 未登记") from exc
+    round_id = requests[0].correlation_id if requests else ""
     await scope.audit(
-        "target.reprobe",
+        "target.recheck" if body.recheck_id else "target.reprobe",
         "target",
         target_id,
         None,
-        {"round_id": requests[0].correlation_id if requests else ""},
-        "按需复测",
+        {"round_id": round_id, "period_id": requests[0].period_id if requests else "", "probes": len(requests)},
+        "整改复查" if body.recheck_id else "按需复测",
+        natural_id("target.recheck", target_id, body.recheck_id) if body.recheck_id else None,
     )
     return requests
 

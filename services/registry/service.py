@@ -8,11 +8,12 @@ import json
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
 from shared.clock import CHINA_TZ, Clock
 from shared.events import (
+    CheckKind,
     Event,
     Inventory,
     Period,
@@ -21,6 +22,7 @@ from shared.events import (
     Target,
     TargetChanged,
     TargetStatus,
+    TargetType,
     Unit,
     UnitChanged,
     natural_id,
@@ -28,8 +30,9 @@ from shared.events import (
 from shared.logging import get_logger
 from shared.sampling import describe, draw, drawn_on
 
+from .cadence import PROFILE_PREFIX, cadences_for
 from .repository import RegistryRepository
-from .schedule import KINDS, round_plan
+from .schedule import KINDS, monitored_on, round_plan
 from .settings import RegistrySettings
 from .validation import check_inventory
 
@@ -37,6 +40,8 @@ log = get_logger(__name__)
 ROUND_RETRY_MAX_S = 30.0  # the longest wait between attempts to go on publishing a round
 Publish = Callable[[Event], Awaitable[None]]
 Versioned = TypeVar("Versioned", Unit, Target)
+# The parts of a website judged with it (W-V4, W-V5, W-V6): a re-check of the site observes them too.
+SITE_PARTS = frozenset({TargetType.column, TargetType.message_board, TargetType.service_guide})
 
 
 class UnknownPeriod(LookupError):
@@ -273,18 +278,65 @@ class RegistryService:
 
     # --- probes --------------------------------------------------------------------------------------------------
 
-    async def reprobe(self, target_id: str) -> list[ProbeRequested]:
-        """Probe one target now, every kind it has (a unit reports a fix; an operator wants to see)."""
+    async def reprobe(self, target_id: str, period_id: str | None = None) -> list[ProbeRequested]:
+        """Probe one target now, every kind it has (an operator wants to see), under a fresh correlation id.
+
+        ``period_id`` names the period the observations belong to (it must be stored); by default the period whose
+        window holds now. A re-check (复查) of a rectification goes through ``recheck`` instead.
+        """
         target = await self.repo.get_target(target_id)
         if target is None:
             raise NotFound(target_id)
         now = self._clock.now()
-        period = await self._period_at(now)
+        period = await self._known_period(period_id) if period_id else await self._period_at(now)
         round_id = f"reprobe-{uuid.uuid4().hex[:12]}"
         requests = [self._request(round_id, period, now, target, kind) for kind in KINDS[target.type]]
         for request in requests:
             await self._publish(request)
         return requests
+
+    async def recheck(
+        self, target_id: str, period_id: str, recheck_id: str, at: datetime | None = None
+    ) -> list[ProbeRequested]:
+        """Publish the probes of a re-check (复查): fresh observations of the target (and a website's parts) now,
+        under ``correlation_id = recheck_id`` and the period whose failed indicators are re-checked.
+
+        Availability is visited ``recheck_visits`` times (W-V2 passes a re-check only when every visit opens); every
+        other kind the target is monitored on once. Idempotent: the probe ids come from the re-check id, not from the
+        instants, so asking twice publishes the same ids and JetStream drops the copies (``recheck_requests``).
+        ``at`` is the instant the re-check stands for (default now; in accelerated time, the virtual now).
+        """
+        target = await self.repo.get_target(target_id)
+        if target is None:
+            raise NotFound(target_id)
+        await self._known_period(period_id)
+        start = at or self._clock.now()
+        subjects = [target, *await self._parts(target, start)]
+        requests = [
+            request
+            for subject in subjects
+            for request in recheck_requests(subject, period_id, recheck_id, start, self.settings, self._clock.now())
+        ]
+        for request in requests:
+            await self._publish(request)
+        log.info("recheck.requested", target_id=target_id, recheck_id=recheck_id, probes=len(requests))
+        return requests
+
+    async def _known_period(self, period_id: str) -> str:
+        if await self.repo.get_period(period_id) is None:
+            raise UnknownPeriod(period_id)
+        return period_id
+
+    async def _parts(self, target: Target, at: datetime) -> list[Target]:
+        """A website's columns, message boards and service-guide sources running at ``at`` (judged with it)."""
+        if target.type is not TargetType.website:
+            return []
+        day = at.astimezone(CHINA_TZ).date()
+        return [
+            t
+            for t in await self.repo.list_targets()
+            if t.site_id == target.target_id and t.type in SITE_PARTS and monitored_on(t, day)
+        ]
 
     async def _period_at(self, at: datetime) -> str:
         for period in await self.repo.list_periods():
@@ -388,6 +440,46 @@ class RegistryService:
         for task in self._rounds.values():
             task.cancel()
         await asyncio.gather(*self._rounds.values(), return_exceptions=True)
+
+
+def recheck_requests(
+    target: Target, period_id: str, recheck_id: str, start: datetime, settings: RegistrySettings, now: datetime
+) -> list[ProbeRequested]:
+    """The probes of one target's re-check: availability ``recheck_visits`` times, each other monitored kind once.
+
+    Visit i stands for ``start + i × recheck_visit_gap_s`` (1 ms apart when the gap is 0, so every visit has its own
+    instant). The ids hash the re-check id, the target, the kind and the visit's number, never the instant: the same
+    re-check asked again (a retry, a double click) gives the same ids whatever the clock says, JetStream drops the
+    copies within its duplicate window (a day), and after it the prober's observation keeps the id the evaluator
+    already stored. A new re-check round needs a new ``recheck_id``.
+    """
+    kinds = [k.check_kind for k in cadences_for(target, settings.cadences, settings.enabled_kinds)]
+    step = (
+        timedelta(seconds=settings.recheck_visit_gap_s)
+        if settings.recheck_visit_gap_s > 0
+        else timedelta(milliseconds=1)
+    )
+    found: list[ProbeRequested] = []
+    for kind in kinds:
+        if kind is None:
+            continue
+        visits = settings.recheck_visits if kind is CheckKind.availability else 1
+        for i in range(visits):
+            found.append(
+                ProbeRequested(
+                    event_id=natural_id("probe", target.target_id, kind.value, "recheck", recheck_id, i),
+                    occurred_at=now,
+                    correlation_id=recheck_id,
+                    target_id=target.target_id,
+                    target_type=target.type,
+                    kind=kind,
+                    url=target.url,
+                    scheduled_for=start + i * step,
+                    period_id=period_id,
+                    profile={k: v for k, v in target.profile.items() if not k.startswith(PROFILE_PREFIX)},
+                )
+            )
+    return found
 
 
 def _running_on(target: Target, day: date) -> bool:

@@ -1,3 +1,5 @@
+from pydantic import Field
+
 from shared.settings import ServiceSettings
 
 from .auth import AuthSettings
@@ -11,3 +13,7 @@ class RegistrySettings(ServiceSettings, AuthSettings, SchedulingSettings):
     # Publishing a round never runs further ahead of the prober than this many unacknowledged requests.
     round_max_outstanding: int = 2000
     round_publish_chunk: int = 200
+    # A re-check (复查) visits a site this many times: W-V2 passes a re-check only when every visit opens.
+    recheck_visits: int = Field(default=10, ge=1, le=100)
+    # Seconds between a re-check's visits (0: one after another, 1 ms apart in the instants they stand for).
+    recheck_visit_gap_s: float = Field(default=0.0, ge=0)
