@@ -4,9 +4,10 @@ supervising unit — each once, however often the day is run."""
 from __future__ import annotations
 
 from datetime import date
+from email.message import EmailMessage
 
 from services.notifier.reminders import digest_key
-from shared.events import IndicatorStatus
+from shared.events import IndicatorStatus, TargetType
 
 from .test_notifier_flow import CASE_ID, SITE, UNIT, Notifier, Wait, notifier, registry_events, verdict_changed
 
@@ -78,6 +79,35 @@ async def _has(notifier: Notifier, address: str, count: int) -> bool:
 
 def _body(notifier: Notifier, address: str) -> str:
     [mail] = [m for m in notifier.emails() if m["To"] == address]
+    return _body_of(mail)
+
+
+async def test_two_cases_due_the_same_day_reach_the_unit_in_one_digest(notifier: Notifier, wait: Wait) -> None:
+    column = SITE.model_copy(
+        update={"target_id": "qingshan-tzgg", "name": "通知公告", "type": TargetType.column, "site_id": SITE.target_id}
+    )
+    await opened(notifier, wait)
+    for event in registry_events(SUPERVISED, column)[1:]:
+        await notifier.publish(event)
+    await notifier.publish(verdict_changed(IndicatorStatus.failed, revision=1, target=column))
+    await wait(lambda: _has(notifier, "qsx@example.gov.cn", 2), what="the second rectification notice")
+
+    assert await _day(notifier, date(2022, 10, 11)) == 2  # both cases: 3 working days left
+    mails = await wait(lambda: _new_mails(notifier, "qsx@example.gov.cn", 3), what="the digest")
+    assert len(mails) == 3 and "2项" in mails[-1]["Subject"]
+    text = _body_of(mails[-1])
+    assert "云岭市青山县人民政府网站" in text and "通知公告" in text and "2022年10月14日" in text
+    digests = [d for d in await notifier.get("/deliveries") if d["step"].startswith(digest_key(date(2022, 10, 11)))]
+    assert len(digests) == 1
+    assert await _day(notifier, date(2022, 10, 11)) == 0
+
+
+async def _new_mails(notifier: Notifier, address: str, count: int) -> list[EmailMessage] | None:
+    found = [m for m in notifier.emails() if m["To"] == address]
+    return found if len(found) >= count else None
+
+
+def _body_of(mail: EmailMessage) -> str:
     part = mail.get_body(preferencelist=("plain",))
     assert part is not None
     return str(part.get_content())
