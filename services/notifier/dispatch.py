@@ -85,7 +85,11 @@ class Dispatcher:
         now = self._clock.now()
         handled = 0
         for lost in await self._repo.abandoned(now - timedelta(seconds=self._policy.claim_lease_s)):
-            await self._settle(lost, DeliveryStatus.checking, not_before=now, last_error="发送进程中断，待核实")
+            # The dead process's send counts as an attempt, as a live one whose answer was lost does.
+            lost_error = "发送进程中断，待核实"
+            await self._settle(
+                lost, DeliveryStatus.checking, attempts=lost.attempts + 1, not_before=now, last_error=lost_error
+            )
             log.warning("delivery.abandoned", delivery_id=lost.delivery_id)
         for unsure in await self._repo.checking_due(now):
             await self._check(unsure)
@@ -134,7 +138,11 @@ class Dispatcher:
 
     async def _check(self, row: Delivery) -> None:
         sender = self._senders.get(row.channel)
-        found = await sender.recover(outbound(row)) if sender is not None else None
+        try:
+            found = await sender.recover(outbound(row)) if sender is not None else None
+        except Exception as exc:  # could not even ask (a number it refuses…): it cannot tell; never stall the queue
+            log.warning("delivery.recover_failed", delivery_id=row.delivery_id, error=repr(exc))
+            found = None
         if found is not None:
             await self._sent(row, found, expected=DeliveryStatus.checking)
             log.info("delivery.recovered", delivery_id=row.delivery_id, provider_id=found.provider_id)
@@ -192,7 +200,8 @@ def fallback_of(row: Delivery, channel: Channel, now: datetime) -> Delivery:
     """The same message on the fallback channel, to the address the row named for it."""
     recipient = str(row.payload["fallback_recipient"])
     delivery_id = Delivery.id_for(row.case_id, row.step, recipient, channel)
-    payload = {k: v for k, v in row.payload.items() if k not in ("fallback_recipient", "template_code")}
+    p = row.payload
+    payload = {"subject": p.get("fallback_subject", row.subject), "text": p.get("fallback_text", p.get("text", ""))}
     return row.model_copy(
         update={
             "delivery_id": delivery_id,
@@ -208,6 +217,7 @@ def fallback_of(row: Delivery, channel: Channel, now: datetime) -> Delivery:
             "provider_id": "",
             "last_error": "",
             "fallback_of": row.delivery_id,
+            "subject": payload["subject"],
             "payload": payload,
         }
     )

@@ -66,7 +66,11 @@ class Notices:
             sms = {
                 "template_code": template,
                 "template_params": texts.sms.sms_params,
+                # Should the SMS fail for good, the e-mail wording goes to the unit's first mailbox instead (the same
+                # row as its own e-mail when it has one: recorded once, sent once).
                 "fallback_recipient": first_email,
+                "fallback_subject": texts.email.subject,
+                "fallback_text": texts.email.text,
             }
             rows += [self._row(key, Channel.sms, to, texts.sms, sms) for to in direct[Channel.sms]]
         for channel, hooks in robots.items():
