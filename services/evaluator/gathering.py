@@ -13,20 +13,17 @@ from datetime import datetime
 from shared.events import (
     CheckKind,
     ContentFacts,
-    InteractionFacts,
     LinksFacts,
     NewMediaFacts,
-    PageFacts,
     Period,
-    ServiceGuideFacts,
     SiteBasicsFacts,
     Target,
     TargetType,
 )
 
-from .recording import Latest, feed_seen, page_seen, seen
+from .recording import Latest, feed_seen, page_seen, seen, with_parts
 from .repository import EvaluatorRepository, Pair
-from .rules import ColumnState, Evidence, Seen, beijing_date
+from .rules import Evidence, Seen, beijing_date
 
 Facts = dict[tuple[str, str, str], Latest]
 
@@ -93,37 +90,8 @@ def _content(flagged: list[Latest], latest: Latest | None, as_of: datetime) -> l
 def _with_children(e: Evidence, children: list[Target], latest: Facts) -> Evidence:
     period_id = e.period.period_id
 
-    def fact(child: Target, kind: CheckKind) -> Latest | None:
-        found = latest.get((child.target_id, period_id, kind.value))
+    def at(target_id: str, kind: CheckKind) -> Latest | None:
+        found = latest.get((target_id, period_id, kind.value))
         return found if found is not None and found.observed_at <= e.as_of else None
 
-    columns = [c for c in children if c.type is TargetType.column]
-    boards = [c for c in children if c.type is TargetType.message_board]
-    guides = [c for c in children if c.type is TargetType.service_guide]
-    states = [st for c in columns if (st := _column_state(c, fact(c, CheckKind.columns))) is not None]
-    board_facts = [b for c in boards if (b := seen(fact(c, CheckKind.interaction), InteractionFacts)) is not None]
-    guide_facts = [g for c in guides if (g := seen(fact(c, CheckKind.service_guides), ServiceGuideFacts)) is not None]
-    return replace(
-        e,
-        site_columns=states,
-        unseen_columns=len(columns) - len(states),
-        boards=board_facts,
-        boards_registered=len(boards),
-        services=guide_facts,
-        services_registered=len(guides),
-    )
-
-
-def _column_state(column: Target, latest: Latest | None) -> ColumnState | None:
-    if latest is None:
-        return None
-    facts = PageFacts.model_validate(latest.facts)
-    return ColumnState(
-        name=column.name,
-        column_type=column.column_type,
-        first_level=column.first_level,
-        newest_item_on=facts.newest_item_on,
-        empty=facts.empty,
-        update_period_days=column.update_period_days,
-        observation_id=latest.observation_id,
-    )
+    return with_parts(e, children, at)

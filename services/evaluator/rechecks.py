@@ -18,7 +18,7 @@ replay of the same observations gives the same ids, which JetStream drops.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -29,13 +29,10 @@ from shared.events import (
     ContentFacts,
     IndicatorResult,
     IndicatorStatus,
-    InteractionFacts,
     LinksFacts,
     NewMediaFacts,
     ObservationRecorded,
-    PageFacts,
     Period,
-    ServiceGuideFacts,
     SiteBasicsFacts,
     Target,
     TargetType,
@@ -45,8 +42,18 @@ from shared.events import (
 from shared.logging import get_logger
 from shared.workdays import NATIONAL, WorkCalendar
 
-from .recording import LATEST_KINDS, Latest, ObservationWrite, contribution, feed_seen, fetched, page_seen, seen
-from .rules import RULE_NAMES, ColumnState, Evidence, RuleSet, beijing_date, judge
+from .recording import (
+    LATEST_KINDS,
+    Latest,
+    ObservationWrite,
+    contribution,
+    feed_seen,
+    fetched,
+    page_seen,
+    seen,
+    with_parts,
+)
+from .rules import RULE_NAMES, Evidence, RuleSet, beijing_date, judge
 from .rules.observed import listed, result
 from .rules.specs import AvailabilityRule
 from .rules.verdict import in_scope
@@ -126,7 +133,7 @@ def recheck_evidence(
     )
     if target.type is TargetType.website:
         running = [p for p in parts if p.is_running_at(beijing_date(as_of))]
-        evidence = _with_parts(evidence, running, at)
+        evidence = with_parts(evidence, running, at)
     visits = tuple(o for o in used if o.target_id == own and isinstance(o.facts, AvailabilityFacts))
     return RecheckEvidence(evidence, visits, len(used))
 
@@ -144,39 +151,6 @@ def _newest_facts(observations: Iterable[ObservationRecorded]) -> dict[tuple[str
         key: Latest(o.target_id, o.period_id, o.kind.value, o.observed_at, o.event_id, o.facts.model_dump(mode="json"))
         for key, o in newest.items()
     }
-
-
-def _with_parts(e: Evidence, parts: list[Target], at: Callable[[str, CheckKind], Latest | None]) -> Evidence:
-    columns = [p for p in parts if p.type is TargetType.column]
-    states = [s for c in columns if (s := _column_state(c, at(c.target_id, CheckKind.columns))) is not None]
-    boards = [p for p in parts if p.type is TargetType.message_board]
-    guides = [p for p in parts if p.type is TargetType.service_guide]
-    board_facts = [b for p in boards if (b := seen(at(p.target_id, CheckKind.interaction), InteractionFacts))]
-    guide_facts = [g for p in guides if (g := seen(at(p.target_id, CheckKind.service_guides), ServiceGuideFacts))]
-    return replace(
-        e,
-        site_columns=states,
-        unseen_columns=len(columns) - len(states),
-        boards=board_facts,
-        boards_registered=len(boards),
-        services=guide_facts,
-        services_registered=len(guides),
-    )
-
-
-def _column_state(column: Target, latest: Latest | None) -> ColumnState | None:
-    if latest is None:
-        return None
-    facts = PageFacts.model_validate(latest.facts)
-    return ColumnState(
-        name=column.name,
-        column_type=column.column_type,
-        first_level=column.first_level,
-        newest_item_on=facts.newest_item_on,
-        empty=facts.empty,
-        update_period_days=column.update_period_days,
-        observation_id=latest.observation_id,
-    )
 
 
 def recheck_availability(

@@ -2,12 +2,14 @@
 
 An availability visit adds one to its day's counter; a page or feed that was fetched becomes the latest fact of
 its kind. Observations outside the period's data-collection window are stored but counted nowhere, and a page
-that could not be fetched says nothing about whether the site was updated (W-V2 judges the failure).
+that could not be fetched says nothing about whether the site was updated (W-V2 judges the failure). The stored
+facts become the typed values rules read here too (a website with its parts: ``with_parts``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any, TypeVar
 
@@ -17,13 +19,17 @@ from shared.events import (
     AvailabilityFacts,
     CheckKind,
     ContentFacts,
+    InteractionFacts,
     NewMediaFacts,
     ObservationRecorded,
     PageFacts,
     Period,
+    ServiceGuideFacts,
+    Target,
+    TargetType,
 )
 
-from .rules import FeedSeen, PageSeen, Seen, beijing_date
+from .rules import ColumnState, Evidence, FeedSeen, PageSeen, Seen, beijing_date
 
 # Every kind but availability is judged on its newest fetched observation (availability on its daily counts).
 LATEST_KINDS = tuple(k for k in CheckKind if k is not CheckKind.availability)
@@ -102,3 +108,37 @@ def seen(latest: Latest | None, model: type[M]) -> Seen[M] | None:
     if latest is None:
         return None
     return Seen(latest.observation_id, model.model_validate(latest.facts))
+
+
+def with_parts(e: Evidence, parts: list[Target], at: Callable[[str, CheckKind], Latest | None]) -> Evidence:
+    """A website's evidence with its parts: columns (W-V4), message boards (W-V5), service-guide sources (W-V6)."""
+    columns = [p for p in parts if p.type is TargetType.column]
+    states = [s for c in columns if (s := column_state(c, at(c.target_id, CheckKind.columns))) is not None]
+    boards = [p for p in parts if p.type is TargetType.message_board]
+    guides = [p for p in parts if p.type is TargetType.service_guide]
+    board_facts = [b for p in boards if (b := seen(at(p.target_id, CheckKind.interaction), InteractionFacts))]
+    guide_facts = [g for p in guides if (g := seen(at(p.target_id, CheckKind.service_guides), ServiceGuideFacts))]
+    return replace(
+        e,
+        site_columns=states,
+        unseen_columns=len(columns) - len(states),
+        boards=board_facts,
+        boards_registered=len(boards),
+        services=guide_facts,
+        services_registered=len(guides),
+    )
+
+
+def column_state(column: Target, latest: Latest | None) -> ColumnState | None:
+    if latest is None:
+        return None
+    facts = PageFacts.model_validate(latest.facts)
+    return ColumnState(
+        name=column.name,
+        column_type=column.column_type,
+        first_level=column.first_level,
+        newest_item_on=facts.newest_item_on,
+        empty=facts.empty,
+        update_period_days=column.update_period_days,
+        observation_id=latest.observation_id,
+    )

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
-from shared.events import IndicatorResult, IndicatorStatus, Outcome, Verdict
+from shared.events import CaseResolved, IndicatorResult, IndicatorStatus, Outcome, Verdict, natural_id
+
+from .models import Case
 
 
 @dataclass(frozen=True)
@@ -27,3 +30,16 @@ def plan_cases(verdict: Verdict) -> CasePlan:
 def problem_of(result: IndicatorResult) -> str:
     """The problem as the notices word it, else the indicator's name."""
     return result.label or result.name
+
+
+def resolved_event(case: Case, at: datetime, correlation_id: str) -> CaseResolved:
+    """case.resolved for this round of the case: the same id whoever resolves it (a verdict or a re-check)."""
+    return CaseResolved(
+        event_id=natural_id("case.resolved", case.case_id, case.round),
+        occurred_at=at,
+        correlation_id=correlation_id,
+        case_id=case.case_id,
+        target_id=case.target_id,
+        period_id=case.period_id,
+        indicator_id=case.indicator_id,
+    )

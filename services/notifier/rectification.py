@@ -16,10 +16,11 @@ from typing import TYPE_CHECKING
 import httpx
 
 from shared.clock import CHINA_TZ, Clock
-from shared.events import CaseResolved, IndicatorStatus, VerdictRechecked, natural_id
+from shared.events import IndicatorStatus, VerdictRechecked
 from shared.logging import get_logger
 
 from . import lifecycle, texts
+from .cases import resolved_event
 from .models import Case, CaseStatus, RectificationReport, ReportAttachment
 from .notices import Key
 from .repository import NotifierRepository
@@ -106,15 +107,7 @@ class Rectifications:
             passed = result.status is IndicatorStatus.passed
             verifying = case if case.status is CaseStatus.verifying else lifecycle.start_verifying(case, event.as_of)
             after = lifecycle.recheck(verifying, passed, result.explanation, event.as_of)
-            closed = CaseResolved(
-                event_id=natural_id("case.resolved", case.case_id, case.round),
-                occurred_at=event.as_of,
-                correlation_id=event.recheck_id,
-                case_id=case.case_id,
-                target_id=case.target_id,
-                period_id=case.period_id,
-                indicator_id=case.indicator_id,
-            )
+            closed = resolved_event(case, event.as_of, event.recheck_id)
             if not await self._repo.save_case(case, after, closed if passed else None):
                 continue  # moved meanwhile (a redelivered answer): it was handled
             await self._tell(after, "resolved" if passed else "reopened", event.as_of.astimezone(CHINA_TZ).date())

@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from services.notifier import lifecycle, texts
-from services.notifier.cases import plan_cases, problem_of
+from services.notifier.cases import plan_cases, problem_of, resolved_event
 from services.notifier.channels.email import parse_mail_from
 from services.notifier.deadlines import Deadline, add_working_days
 from services.notifier.models import Case, CaseStatus, Delivery, DeliveryStatus
@@ -169,15 +169,7 @@ class NotifierService:
         if existing is None or existing.status is CaseStatus.resolved:
             return
         resolved = lifecycle.resolve_by_verdict(existing, v.as_of, v.revision)
-        event_out = CaseResolved(
-            event_id=natural_id("case.resolved", existing.case_id, existing.round),
-            occurred_at=v.as_of,
-            correlation_id=event.correlation_id,
-            case_id=existing.case_id,
-            target_id=v.target_id,
-            period_id=v.period_id,
-            indicator_id=indicator_id,
-        )
+        event_out = resolved_event(existing, v.as_of, event.correlation_id)
         if await self._repo.replace_case(existing, resolved, event_out):
             log.info("case.resolved", case_id=existing.case_id, target_id=v.target_id, indicator_id=indicator_id)
 

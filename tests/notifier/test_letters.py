@@ -9,6 +9,7 @@ from services.notifier.letters import (
 from services.notifier.models import Case
 from shared.clock import CHINA_TZ
 from shared.events import Target, TargetType
+from tests.notifier.builders import a_case as build_case
 
 AS_OF = datetime(2022, 10, 7, 10, 0, tzinfo=CHINA_TZ)
 SITE = Target(
@@ -23,21 +24,7 @@ SITE = Target(
 
 
 def a_case(**changes: object) -> Case:
-    values: dict[str, object] = {
-        "case_id": Case.id_for("qingshan", "2022Q3", "W-V3"),
-        "target_id": "qingshan",
-        "unit_id": "qingshan-gov",
-        "period_id": "2022Q3",
-        "indicator_id": "W-V3",
-        "indicator_name": "内容更新",
-        "problem": "首页长期不更新",
-        "explanation": "首页最新信息发布于2022年9月8日，已连续29天未更新，超过2周的要求。",
-        "opened_on": date(2022, 10, 7),
-        "deadline": date(2022, 10, 14),
-        "opened_at": AS_OF,
-        "opened_revision": 1,
-    }
-    return Case.model_validate(values | changes)
+    return build_case(**{"opened_at": AS_OF, **changes})
 
 
 def test_subject_names_the_site_the_problem_and_the_deadline_as_an_office_writes_it() -> None:

@@ -20,6 +20,7 @@ from services.notifier.lifecycle import (
 )
 from services.notifier.models import Case, CaseStatus, RectificationReport, ReportAttachment
 from shared.clock import CHINA_TZ
+from tests.notifier.builders import a_case as build_case
 
 OPENED = datetime(2022, 10, 7, 10, 0, tzinfo=CHINA_TZ)
 IN_TIME = datetime(2022, 10, 12, 9, 30, tzinfo=CHINA_TZ)  # before the deadline 10月14日
@@ -31,21 +32,7 @@ REPORT = RectificationReport(
 
 
 def a_case(status: CaseState = CaseState.open, **changes: object) -> Case:
-    values: dict[str, object] = {
-        "case_id": Case.id_for("qingshan", "2022Q3", "W-V3"),
-        "target_id": "qingshan",
-        "unit_id": "qingshan-gov",
-        "period_id": "2022Q3",
-        "indicator_id": "W-V3",
-        "indicator_name": "内容更新",
-        "problem": "首页长期不更新",
-        "opened_on": date(2022, 10, 7),
-        "deadline": date(2022, 10, 14),
-        "opened_at": OPENED,
-        "opened_revision": 1,
-        "status": status,
-    }
-    return Case.model_validate(values | changes)
+    return build_case(**{"opened_at": OPENED, "status": status, "explanation": "", **changes})
 
 
 Action = Callable[[Case], Case]

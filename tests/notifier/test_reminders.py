@@ -17,24 +17,11 @@ from services.notifier.reminders import (
 )
 from shared.clock import CHINA_TZ
 from shared.workdays import WorkCalendar, working_days_between
+from tests.notifier.builders import a_case as build_case
 
 
 def a_case(status: CaseStatus = CaseStatus.notified, **changes: object) -> Case:
-    values: dict[str, object] = {
-        "case_id": "case-qingshan-w-v3",
-        "target_id": "qingshan",
-        "unit_id": "qingshan-gov",
-        "period_id": "2022Q3",
-        "indicator_id": "W-V3",
-        "indicator_name": "内容更新",
-        "problem": "首页长期不更新",
-        "opened_on": date(2022, 10, 7),
-        "deadline": date(2022, 10, 14),
-        "opened_at": datetime(2022, 10, 7, 10, 0, tzinfo=CHINA_TZ),
-        "opened_revision": 1,
-        "status": status,
-    }
-    return Case.model_validate(values | changes)
+    return build_case(**{"case_id": "case-qingshan-w-v3", "status": status, "explanation": "", **changes})
 
 
 def run_daily(case: Case, first: date, last: date, policy: ReminderPolicy = DEFAULT_POLICY) -> dict[date, list[str]]:

@@ -10,6 +10,7 @@ from services.notifier.reminders import Audience, DueStep, StepKind, digest
 from services.notifier.texts import CaseView, Listed, PublishedNotice, Texts
 from shared.clock import CHINA_TZ
 from shared.events import Target, TargetType, Unit
+from tests.notifier.builders import a_case as build_case
 
 OFFICE = "云岭市人民政府办公室"
 SITE = Target(
@@ -37,23 +38,11 @@ NOTICE = PublishedNotice(
 
 
 def a_case(**changes: object) -> Case:
-    values: dict[str, object] = {
-        "case_id": "case-7f3a",
-        "target_id": "qingshan",
-        "unit_id": "qingshan-gov",
-        "period_id": "2022Q3",
-        "indicator_id": "W-V3",
-        "indicator_name": "内容更新",
-        "problem": "首页长期不更新",
-        "explanation": "首页最新信息发布于2022年9月8日，已连续29天未更新，超过2周的要求。",
-        "opened_on": date(2022, 10, 7),
-        "deadline": date(2022, 10, 14),
-        "opened_at": datetime(2022, 10, 7, 10, 0, tzinfo=CHINA_TZ),
-        "opened_revision": 1,
+    extra: dict[str, object] = {
         "submitted_at": datetime(2022, 10, 11, 16, 0, tzinfo=CHINA_TZ),
         "recheck_note": "复查未通过：首页最新信息仍为2022年9月8日。",
     }
-    return Case.model_validate(values | changes)
+    return build_case(**{"case_id": "case-7f3a", **extra, **changes})
 
 
 def view(case: Case | None = None, target: Target = SITE) -> CaseView:
