@@ -97,7 +97,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"监测周期 {result.period_id}：探测 {result.probes} 次，用时 {result.elapsed_s:.0f} 秒")
     for kind, path in result.outputs.items():
         print(f"通报（{kind}）：{path}")
-    print(f"整改通知邮件 {result.emails} 封：{result.mail_dir}")
+    kinds = "，".join(f"{kind} {n} 封" for kind, n in sorted(result.emails.items())) or "无"
+    print(f"邮件：{kinds}（{result.mail_dir}）")
     if result.dead_letters:
         print(f"注意：死信 {result.dead_letters} 条，见 DEAD 流", file=sys.stderr)
     return 0

@@ -14,6 +14,8 @@ import sys
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from email import message_from_bytes
+from email.policy import default as email_policy
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +38,7 @@ class DemoResult:
     probes: int
     outputs: dict[str, Path]
     mail_dir: Path
-    emails: int
+    emails: dict[str, int]  # by kind: 整改通知, 预警提醒, …
     dead_letters: int
     elapsed_s: float
     numbers: dict[str, Any] = field(default_factory=dict)
@@ -117,6 +119,10 @@ class Demo:
                 "PROBE_HOST_INTERVAL_S": "0",
                 "SMTP_HOST": "127.0.0.1",
                 "SMTP_PORT": str(smtp_port),
+                # A whole quarter in minutes: a send cut short by a restart is checked after seconds, not minutes.
+                "DISPATCH_CLAIM_LEASE_S": "5",
+                "DISPATCH_CHECK_AFTER_S": "1",
+                "DISPATCH_BACKOFF_S": "[0.5, 1, 2, 5]",
             }
         )
         stack.add_services()
@@ -147,8 +153,9 @@ class Demo:
             self.progress(f"开始 {period} 监测：共 {total} 次探测（加速时间）")
             await self._follow_round(http, round_id, total, during_round)
             await wait_quiet(self.stack.nats_url, timeout=600)
+            await self._deliveries_settled(http)
             outputs, numbers = await self._write_notice(http, period)
-        emails = len(list(self.mail_dir.glob("*.eml")))
+        emails = _count_by_subject(self.mail_dir)
         dead = await dead_count(self.stack.nats_url)
         return DemoResult(
             period, round_id, total, outputs, self.mail_dir, emails, dead, time.monotonic() - began, numbers
@@ -178,6 +185,16 @@ class Demo:
             if seen >= total:
                 return
             await asyncio.sleep(0.5)  # progress display; completion is the condition above
+
+    async def _deliveries_settled(self, http: httpx.AsyncClient, timeout: float = 120.0) -> None:
+        """The notifier's dispatcher sends from MongoDB, not from NATS: wait until it has nothing left to do."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            rows = (await http.get(f"{self.url('notifier')}/deliveries")).json()
+            if not any(row["status"] in UNSETTLED for row in rows):
+                return
+            await asyncio.sleep(0.2)
+        raise TimeoutError(f"deliveries still being sent after {timeout:.0f} s")
 
     async def _write_notice(self, http: httpx.AsyncClient, period: str) -> tuple[dict[str, Path], dict[str, Any]]:
         response = await http.post(f"{self.url('reporter')}/reports/{period}/draft", json=notice_profile(self.scenario))
@@ -213,3 +230,16 @@ def run_demo(scenario_path: Path, out_dir: Path) -> DemoResult:
     finally:
         demo.stop()
     return result
+
+
+UNSETTLED = ("pending", "sending", "retrying", "checking")  # the dispatcher still has work on these
+
+
+def _count_by_subject(mail_dir: Path) -> dict[str, int]:
+    """The e-mails the sink took, by the bracketed kind their subject starts with (【整改通知】, 【预警提醒】, …)."""
+    found: dict[str, int] = {}
+    for path in mail_dir.glob("*.eml"):
+        subject = str(message_from_bytes(path.read_bytes(), policy=email_policy)["Subject"] or "")
+        kind = subject[1 : subject.index("】")] if subject.startswith("【") and "】" in subject else "其他"
+        found[kind] = found.get(kind, 0) + 1
+    return found

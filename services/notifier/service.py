@@ -13,6 +13,7 @@ from services.notifier import lifecycle, texts
 from services.notifier.cases import plan_cases, problem_of, resolved_event
 from services.notifier.channels.email import parse_mail_from
 from services.notifier.deadlines import Deadline, add_working_days
+from services.notifier.letters import target_title
 from services.notifier.models import Case, CaseStatus, Delivery, DeliveryStatus
 from services.notifier.notices import Key, Notices
 from services.notifier.repository import NotifierRepository
@@ -29,6 +30,7 @@ from shared.events import (
     Unit,
     UnitChanged,
     VerdictChanged,
+    VerdictWarning,
     natural_id,
 )
 from shared.logging import get_logger
@@ -181,6 +183,19 @@ class NotifierService:
             await self._publish(event)
             await self._repo.clear_outbox(case_id, event.event_id)
         return len(pending)
+
+    async def notify_warning(self, event: VerdictWarning) -> int:
+        """An early warning (预警) to the target's unit, once per warning event (at most one a day per warning)."""
+        target = await self._target(event.target_id)
+        unit = await self._unit(event.unit_id)
+        site = await self._repo.target(target.site_id) if target.site_id else None
+        day = event.as_of.astimezone(CHINA_TZ).date()
+        title = target_title(target, site)
+        message = texts.warning(
+            title, target.url, unit.name, self._office, event.label, event.explanation, event.period_id, day
+        )
+        key = Key(f"warning:{event.event_id}", "warning", unit.unit_id, target.target_id, event.period_id)
+        return await self.notices.record(key, unit, message)
 
     @property
     def office_name(self) -> str:

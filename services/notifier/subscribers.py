@@ -18,6 +18,7 @@ from shared.events import (
     UnitChanged,
     VerdictChanged,
     VerdictRechecked,
+    VerdictWarning,
 )
 from shared.messaging import DeliveryPolicy, subscriber_options
 from shared.settings import ServiceSettings
@@ -61,3 +62,9 @@ async def on_verdict_rechecked(event: VerdictRechecked, service: Service) -> Non
 async def on_report_published(event: ReportPublished, service: Service) -> None:
     assert service.publication is not None
     await service.publication.on_published(event)
+
+
+# An early warning (预警): the unit hears of it before the veto line; at most once a day per warning (its event id).
+@router.subscriber("verdict.warning", **subscriber_options(VERDICTS, "notifier-warnings", POLICY))  # type: ignore[untyped-decorator]
+async def on_verdict_warning(event: VerdictWarning, service: Service) -> None:
+    await service.notify_warning(event)

@@ -1,6 +1,6 @@
 """Every message a case sends, per step and channel, from the Jinja2 templates in templates/ (pure but for reading them).
 
-Steps: case_opened, reminder, overdue, escalation (to the supervising unit), digest, reopened (复查未通过), resolved,
+Steps: warning (预警, before any case), case_opened, reminder, overdue, escalation (to the supervising unit), digest, reopened (复查未通过), resolved,
 report_published. Channels: e-mail (subject and full text), SMS (the vendors send an approved template with
 parameters: ``sms_params``, each at most ``SMS_PARAM_LIMIT`` characters; ``text`` is how it reads on the phone) and
 chat (DingTalk/WeCom robot markdown, ``subject`` as its title). A robot secured by keywords needs 整改 or 通报 in the
@@ -36,6 +36,7 @@ _ENV = Environment(
 # case_opened's e-mail keeps its original file names (letters.py renders them too).
 _EMAIL_FILES = {"case_opened": ("case_opened_subject.txt.j2", "case_opened.txt.j2")}
 _SMS_PARAMS = {
+    "warning": ("unit", "target", "problem"),
     "case_opened": ("unit", "target", "problem", "deadline"),
     "reminder": ("unit", "target", "problem", "deadline"),
     "overdue": ("unit", "target", "problem", "deadline"),
@@ -130,6 +131,25 @@ def sms_template_text(step: str) -> str:
 # --- one function per step ----------------------------------------------------------------------------------------
 
 
+def warning(
+    title: str, url: str, unit_name: str, office: str, label: str, explanation: str, period_id: str, day: date
+) -> Texts:
+    """An early warning (预警) to the unit: not a verdict, no report asked; it names what to fix before the veto."""
+    values = {
+        "title": title,
+        "url": url,
+        "unit_name": unit_name,
+        "office": office,
+        "label": label,
+        "explanation": explanation,
+        "period": period_name(period_id),
+        "today": chinese_date(day),
+        "case_id": "",
+    }
+    params = {"unit": unit_name, "target": title, "problem": label}
+    return _texts("warning", values, params, f"预警提醒：{title}")
+
+
 def case_opened(view: CaseView) -> Texts:
     return _case_texts("case_opened", view, view.case.opened_on, view.unit_name)
 
@@ -205,6 +225,7 @@ def report_published(notice: PublishedNotice, unit_name: str, office: str, liste
 
 
 _CHAT_TITLES = {
+    "warning": "预警提醒",
     "case_opened": "整改通知",
     "reminder": "整改提醒",
     "overdue": "逾期提醒",

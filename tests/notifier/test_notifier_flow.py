@@ -34,6 +34,7 @@ from shared.events import (
     UnitChanged,
     Verdict,
     VerdictChanged,
+    VerdictWarning,
     natural_id,
 )
 from shared.runtime import create_app
@@ -282,3 +283,31 @@ def _plain(mail: EmailMessage) -> str:
     body = mail.get_body(preferencelist=("plain",))
     assert body is not None, "the notice has a plain-text part"
     return str(body.get_content())
+
+
+async def test_an_early_warning_reaches_the_unit_once_however_often_it_is_delivered(
+    notifier: Notifier, wait: Wait
+) -> None:
+    for event in registry_events():
+        await notifier.publish(event)
+    as_of = datetime(2022, 9, 29, 20, 0, tzinfo=CHINA_TZ)
+    warning = VerdictWarning(
+        event_id=VerdictWarning.id_for(SITE.target_id, PERIOD, "W-V3", "首页即将超期未更新", as_of.date()),
+        occurred_at=as_of,
+        target_id=SITE.target_id,
+        target_type=SITE.type,
+        unit_id=UNIT.unit_id,
+        period_id=PERIOD,
+        indicator_id="W-V3",
+        label="首页即将超期未更新",
+        explanation="首页最新信息发布于9月18日，至9月29日已11天未更新，再过4天仍不更新即单项否决",
+        as_of=as_of,
+    )
+    await notifier.publish(warning)
+    seq = await notifier.publish(warning.model_copy(update={"event_id": "redelivered-" + "0" * 20}))
+    [mail] = await wait(notifier.received, what="the warning e-mail")
+    assert mail["Subject"] == "【预警提醒】云岭市青山县人民政府网站：首页即将超期未更新"
+    assert "再过4天仍不更新即单项否决" in _plain(mail) and "不作为检查结论" in _plain(mail)
+    await wait(lambda: notifier.consumed("VERDICTS", "notifier-warnings", seq), what="both copies consumed")
+    assert len(notifier.emails()) == 1
+    assert await notifier.get("/cases") == []  # a warning opens no case

@@ -220,3 +220,25 @@ def test_a_supervisors_digest_names_the_units_that_did_not_rectify() -> None:
     rendered = texts.digest(digest("yunling-gov", steps), SUPERVISOR.name, {"case-7f3a": view(late)}, OFFICE)
     assert "1．青山县人民政府办公室主办的云岭市青山县人民政府网站：首页长期不更新。" in rendered.email.text
     assert "请督促责任单位立即整改" in rendered.email.text and "请按期完成整改" not in rendered.email.text
+
+
+def test_an_early_warning_names_the_site_the_warning_and_says_it_is_not_a_verdict() -> None:
+    found = texts.warning(
+        "云岭市青山县人民政府网站",
+        "http://127.0.0.1:8200/sites/qingshan/",
+        "青山县人民政府办公室",
+        "云岭市人民政府办公室",
+        "首页即将超期未更新",
+        "首页最新信息发布于9月18日，至9月29日已11天未更新，再过4天仍不更新即单项否决",
+        "2022Q3",
+        date(2022, 9, 29),
+    )
+    assert found.email.subject == "【预警提醒】云岭市青山县人民政府网站：首页即将超期未更新"
+    assert "再过4天仍不更新即单项否决" in found.email.text and "不作为检查结论" in found.email.text
+    assert found.email.text.rstrip().endswith("云岭市人民政府办公室\n2022年9月29日")
+    assert found.sms.sms_params == {
+        "unit": "青山县人民政府办公室",
+        "target": "云岭市青山县人民政府网站",
+        "problem": "首页即将超期未更新",
+    }
+    assert "整改" in found.chat.text  # robots guarded by keywords take it
