@@ -21,6 +21,7 @@ import itertools
 import json
 import time
 import uuid
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
@@ -42,7 +43,7 @@ class Accepted:
     at: float = field(default_factory=time.time)
 
 
-class FakeVendor:
+class FakeVendor(ABC):
     """Lifecycle, failure injection and the record shared by the three fakes."""
 
     def __init__(self, key_id: str, secret: str, sign_name: str, templates: dict[str, list[str]]) -> None:
@@ -66,8 +67,9 @@ class FakeVendor:
         mode, self._mode = self._mode, None
         return mode
 
+    @abstractmethod
     def routes(self, app: web.Application) -> None:
-        raise NotImplementedError
+        """Add the vendor's endpoints to ``app``."""
 
     async def start(self) -> FakeVendor:
         app = web.Application()
