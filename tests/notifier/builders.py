@@ -1,4 +1,4 @@
-"""Plain values for the notifier's tests: one rectification case, changed field by field."""
+"""Plain values for the notifier's tests: 青山县's portal and one rectification case, changed field by field."""
 
 from __future__ import annotations
 
@@ -6,8 +6,18 @@ from datetime import date, datetime
 
 from services.notifier.models import Case
 from shared.clock import CHINA_TZ
+from shared.events import Target, TargetType
 
 OPENED_AT = datetime(2022, 10, 7, 10, 0, tzinfo=CHINA_TZ)
+SITE = Target(
+    target_id="qingshan",
+    type=TargetType.website,
+    name="云岭市青山县人民政府",
+    url="http://127.0.0.1:8200/sites/qingshan/",
+    unit_id="qingshan-gov",
+    county="青山县",
+    registered_on=date(2019, 1, 1),
+)
 
 
 def a_case(**changes: object) -> Case:

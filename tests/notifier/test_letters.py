@@ -8,19 +8,11 @@ from services.notifier.letters import (
 )
 from services.notifier.models import Case
 from shared.clock import CHINA_TZ
-from shared.events import Target, TargetType
+from shared.events import TargetType
+from tests.notifier.builders import SITE
 from tests.notifier.builders import a_case as build_case
 
 AS_OF = datetime(2022, 10, 7, 10, 0, tzinfo=CHINA_TZ)
-SITE = Target(
-    target_id="qingshan",
-    type=TargetType.website,
-    name="云岭市青山县人民政府",
-    url="http://127.0.0.1:8200/sites/qingshan/",
-    unit_id="qingshan-gov",
-    county="青山县",
-    registered_on=date(2019, 1, 1),
-)
 
 
 def a_case(**changes: object) -> Case:

@@ -10,18 +10,10 @@ from services.notifier.reminders import Audience, DueStep, StepKind, digest
 from services.notifier.texts import CaseView, Listed, PublishedNotice, Texts
 from shared.clock import CHINA_TZ
 from shared.events import Target, TargetType, Unit
+from tests.notifier.builders import SITE
 from tests.notifier.builders import a_case as build_case
 
 OFFICE = "云岭市人民政府办公室"
-SITE = Target(
-    target_id="qingshan",
-    type=TargetType.website,
-    name="云岭市青山县人民政府",
-    url="http://127.0.0.1:8200/sites/qingshan/",
-    unit_id="qingshan-gov",
-    county="青山县",
-    registered_on=date(2019, 1, 1),
-)
 ACCOUNT = SITE.model_copy(
     update={"target_id": "yx-jtj", "type": TargetType.account, "name": "云县教育体育局", "platform": "微信公众号"}
 )
