@@ -194,7 +194,10 @@ class NotifierService:
         message = texts.warning(
             title, target.url, unit.name, self._office, event.label, event.explanation, event.period_id, day
         )
-        key = Key(f"warning:{event.event_id}", "warning", unit.unit_id, target.target_id, event.period_id)
+        # Keyed by what the warning is (target, indicator, label, day), not by the event's id: a copy published under
+        # another id is still the same warning.
+        natural = VerdictWarning.id_for(event.target_id, event.period_id, event.indicator_id, event.label, day)
+        key = Key(f"warning:{natural}", "warning", unit.unit_id, target.target_id, event.period_id)
         return await self.notices.record(key, unit, message)
 
     @property
