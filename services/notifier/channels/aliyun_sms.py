@@ -106,7 +106,7 @@ def signed_form(params: Mapping[str, str], secret: str) -> bytes:
 def send_params(mobile: str, sign_name: str, message: Outbound) -> dict[str, str]:
     params = {"PhoneNumbers": mobile, "SignName": sign_name, "TemplateCode": message.template_code}
     if message.template_params:  # a template without variables takes no TemplateParam
-        # Compact JSON, UTF-8 kept as is: Chinese values count as characters, not as \\uXXXX escapes.
+        # Compact JSON, UTF-8 kept as is: Chinese values count as characters, not as \\u escape sequences.
         params["TemplateParam"] = json.dumps(message.template_params, ensure_ascii=False, separators=(",", ":"))
     return {**params, "OutId": message.out_id}
 
