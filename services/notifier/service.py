@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 from services.notifier import lifecycle, texts
 from services.notifier.cases import plan_cases, problem_of, resolved_event
 from services.notifier.channels.email import parse_mail_from
-from services.notifier.deadlines import Deadline, add_working_days
 from services.notifier.letters import target_title
 from services.notifier.models import Case, CaseStatus, Delivery, DeliveryStatus
 from services.notifier.notices import Key, Notices
@@ -72,6 +71,7 @@ class NotifierService:
         self._clock = clock
         self._sender = parse_mail_from(settings.mail_from)
         message_id_domain = settings.channels.smtp_message_id_domain or f"xunjian.{self._sender.domain}"
+        self._calendar = settings.work_calendar()  # holidays configured for years chinese-calendar lacks
         self.notices = Notices(repo, settings.sms, message_id_domain, clock)
         self._office = self._sender.display_name or self._sender.addr_spec
 
@@ -110,7 +110,9 @@ class NotifierService:
             await self._target(v.target_id)
             await self._unit(v.unit_id)
             day = v.as_of.astimezone(CHINA_TZ).date()
-            deadline = add_working_days(day, self._settings.case_deadline_working_days)
+            deadline = lifecycle.deadline_by_policy(
+                day, self._settings.case_deadline_working_days, calendar=self._calendar
+            )
             for result in plan.to_open:
                 await self._open(event, result, deadline)
         for indicator_id in plan.to_resolve:
@@ -118,7 +120,7 @@ class NotifierService:
         await self.publish_outbox(v.target_id, v.period_id)
         await self._repo.mark_applied(v.target_id, v.period_id, v.revision)
 
-    async def _open(self, event: VerdictChanged, result: IndicatorResult, deadline: Deadline) -> None:
+    async def _open(self, event: VerdictChanged, result: IndicatorResult, deadline: lifecycle.CaseDeadline) -> None:
         v = event.verdict
         case_id = Case.id_for(v.target_id, v.period_id, result.indicator_id)
         existing = await self._repo.case(case_id)
@@ -135,8 +137,9 @@ class NotifierService:
             explanation=result.explanation,
             round=existing.round + 1 if existing else 1,
             opened_on=v.as_of.astimezone(CHINA_TZ).date(),
-            deadline=deadline.due,
-            deadline_exact=deadline.exact,
+            deadline=deadline.deadline,
+            deadline_exact=deadline.deadline_exact,
+            deadline_source=deadline.deadline_source,
             opened_at=v.as_of,
             opened_revision=v.revision,
         )
@@ -150,7 +153,7 @@ class NotifierService:
             period_id=v.period_id,
             indicator_id=result.indicator_id,
             problem=case.problem,
-            deadline=deadline.due,
+            deadline=deadline.deadline,
         )
         stored = await (
             self._repo.insert_case(case, opened)
@@ -160,9 +163,9 @@ class NotifierService:
         if not stored:
             return
         log.info("case.opened", case_id=case_id, target_id=v.target_id, problem=case.problem, round=case.round)
-        if not deadline.exact:
+        if not deadline.deadline_exact:
             log.warning(
-                "deadline.estimated", case_id=case_id, deadline=deadline.due.isoformat(), reason="no holiday data"
+                "deadline.estimated", case_id=case_id, deadline=deadline.deadline.isoformat(), reason="no holiday data"
             )
 
     async def _resolve(self, event: VerdictChanged, indicator_id: str) -> None:

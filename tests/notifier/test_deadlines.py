@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from services.notifier.deadlines import add_working_days
+from shared.workdays import add_working_days
 
 
 def test_seven_working_days_after_the_seed_notice_is_october_14_because_of_the_national_day_make_up_days() -> None:
