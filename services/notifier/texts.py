@@ -33,7 +33,7 @@ _ENV = Environment(
     keep_trailing_newline=False,
     autoescape=False,  # plain text and markdown, never HTML
 )
-# case_opened's e-mail keeps its original file names (letters.py renders them too).
+# case_opened's e-mail keeps the file names it had before the other steps existed.
 _EMAIL_FILES = {"case_opened": ("case_opened_subject.txt.j2", "case_opened.txt.j2")}
 _SMS_PARAMS = {
     "warning": ("unit", "target", "problem"),

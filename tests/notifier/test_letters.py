@@ -1,31 +1,36 @@
 from datetime import date, datetime
 
-from services.notifier.letters import (
-    chinese_date,
-    period_name,
-    render_case_notice,
-    target_title,
-)
+from services.notifier import texts
+from services.notifier.letters import chinese_date, period_name, target_title
 from services.notifier.models import Case
 from shared.clock import CHINA_TZ
-from shared.events import TargetType
+from shared.events import TargetType, Unit
 from tests.notifier.builders import SITE
 from tests.notifier.builders import a_case as build_case
 
 AS_OF = datetime(2022, 10, 7, 10, 0, tzinfo=CHINA_TZ)
 
 
+UNIT = Unit(unit_id="qingshan-gov", name="青山县人民政府办公室", county="青山县")
+
+
 def a_case(**changes: object) -> Case:
     return build_case(**{"opened_at": AS_OF, **changes})
 
 
+def notice(case: Case) -> texts.ChannelText:
+    """The rectification notice e-mail as the unit receives it."""
+    return texts.case_opened(texts.CaseView.of(case, SITE, UNIT, "云岭市人民政府办公室")).email
+
+
 def test_subject_names_the_site_the_problem_and_the_deadline_as_an_office_writes_it() -> None:
-    letter = render_case_notice(a_case(), SITE, "青山县人民政府办公室", "云岭市人民政府办公室")
-    assert letter.subject == "【整改通知】云岭市青山县人民政府网站：首页长期不更新（请于2022年10月14日前整改）"
+    assert (
+        notice(a_case()).subject == "【整改通知】云岭市青山县人民政府网站：首页长期不更新（请于2022年10月14日前整改）"
+    )
 
 
 def test_body_names_the_site_its_url_the_problem_its_explanation_the_period_and_the_deadline() -> None:
-    body = render_case_notice(a_case(), SITE, "青山县人民政府办公室", "云岭市人民政府办公室").body
+    body = notice(a_case()).text
     assert body.startswith("青山县人民政府办公室：\n")
     for text in (
         "云岭市青山县人民政府网站",
@@ -42,7 +47,7 @@ def test_body_names_the_site_its_url_the_problem_its_explanation_the_period_and_
 
 
 def test_an_estimated_deadline_is_explained_in_the_letter() -> None:
-    body = render_case_notice(a_case(deadline_exact=False), SITE, "青山县人民政府办公室", "云岭市人民政府办公室").body
+    body = notice(a_case(deadline_exact=False)).text
     assert "按周一至周五推算" in body
 
 

@@ -4,7 +4,6 @@ from datetime import date, datetime
 import pytest
 
 from services.notifier import texts
-from services.notifier.letters import render_case_notice
 from services.notifier.models import Case, Channel
 from services.notifier.reminders import Audience, DueStep, StepKind, digest
 from services.notifier.texts import CaseView, Listed, PublishedNotice, Texts
@@ -93,12 +92,6 @@ def test_a_long_name_is_clipped_with_an_ellipsis() -> None:
     assert len(params["target"]) == texts.SMS_PARAM_LIMIT and params["target"].endswith("…")
     assert params["target"].startswith("云岭市青山县人民政府网站“云岭市")
     assert texts.clip("短") == "短"
-
-
-def test_the_opening_email_is_the_letter_units_already_receive() -> None:
-    letter = render_case_notice(a_case(), SITE, UNIT.name, OFFICE)
-    email = texts.case_opened(view()).email
-    assert (email.subject, email.text) == (letter.subject, letter.body)
 
 
 def test_golden_reminder_email() -> None:
