@@ -9,14 +9,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.evaluator.rules import OUTCOME_RANK
+from services.evaluator.rules import OUTCOME_RANK, verdict
 from services.evaluator.rules.observed import ColumnState, Seen
 from services.evaluator.rules.ruleset import NATIONAL_2019
 from services.evaluator.rules.scoring import (
     Deduction,
+    Score,
     basics_deductions,
     link_deductions,
-    outcome,
     policy_column_deductions,
     reply_deductions,
     score,
@@ -201,6 +201,11 @@ def test_only_general_wrong_words_cost_points_suspect_ones_wait_for_review() -> 
 STATUSES = st.sampled_from(list(IndicatorStatus))
 RESULTS = st.lists(st.tuples(st.sampled_from(["W-V1", "W-V2", "W-V3", "W-V4", "W-S"]), STATUSES, st.booleans()))
 ITEMS = st.lists(st.tuples(st.sampled_from([i.item_id for i in RULE.items]), st.integers(0, 500)), max_size=8)
+
+
+def outcome(results: list[IndicatorResult], s: Score | None) -> Outcome:
+    """The verdict as the evaluator reaches it: the results, with the score's own result when there is a score."""
+    return verdict([*results, score_result(RULE, s, [])] if s is not None else results)
 
 
 def results_of(rows: list[tuple[str, IndicatorStatus, bool]]) -> list[IndicatorResult]:

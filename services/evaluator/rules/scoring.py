@@ -17,13 +17,12 @@ from shared.events import (
     IndicatorStatus,
     InteractionFacts,
     LinksFacts,
-    Outcome,
     SiteBasicsFacts,
     WordFinding,
 )
 
 from .facts import beijing_date
-from .observed import ColumnState, Seen, add_months, failed_vetoes, result
+from .observed import ColumnState, Seen, add_months, result
 from .specs import ScoringRule
 
 
@@ -109,15 +108,6 @@ def score_result(rule: ScoringRule, s: Score, deductions: Sequence[Deduction]) -
     status = IndicatorStatus.passed if s.passed else IndicatorStatus.failed
     found = result(rule, status, rule.label, text, [e for d in deductions for e in d.evidence])
     return found.model_copy(update={"points": float(s.deducted)})
-
-
-def outcome(results: Sequence[IndicatorResult], s: Score | None) -> Outcome:
-    """The verdict with the deduction part as its second step: vetoes, then the score, then missing data."""
-    if failed_vetoes(results) or (s is not None and not s.passed):
-        return Outcome.unqualified
-    if any(r.status is IndicatorStatus.insufficient for r in results):
-        return Outcome.insufficient
-    return Outcome.qualified
 
 
 # --- deductions found in the facts ------------------------------------------------------------------------------
