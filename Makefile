@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: install demo test lint asyncapi clean bench
+.PHONY: install system demo test lint asyncapi clean bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,10 +15,13 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-demo: install  ## one monitoring quarter against the simulator, on embedded defaults; writes out/
+system:  ## CJK fonts, LibreOffice and poppler for the notice's PDF and DOCX (Debian packages)
+	scripts/system-deps.sh
+
+demo: install system  ## one monitoring quarter against the simulator, on embedded defaults; writes out/
 	$(BIN)/xunjian demo --out out
 
-test: install  ## unit and integration tests on a real nats-server and SecantusDB
+test: install system  ## unit and integration tests on a real nats-server and SecantusDB
 	$(BIN)/pytest -q
 
 lint: install

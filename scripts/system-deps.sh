@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The Debian packages and fonts that the notice's formats need beyond Python: CJK fonts for the PDF (no tofu),
+# LibreOffice to check that the DOCX opens, poppler to read PDFs back in tests. Idempotent and quick when present.
+#
+# Fonts (free, all from Debian's archive): Noto Serif/Sans CJK SC (宋体/黑体 styles), AR PL UKai (楷体 style) and
+# FandolFang (仿宋 style), which Debian ships only inside texlive-lang-chinese: its .deb is unpacked without
+# installing TeX and the FandolFang files are copied to /usr/local/share/fonts/fandol.
+set -euo pipefail
+
+PACKAGES=(fonts-noto-cjk fonts-arphic-ukai poppler-utils libreoffice-writer-nogui fontconfig)
+FANDOL_DIR=/usr/local/share/fonts/fandol
+
+missing=()
+for package in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+if [ "${#missing[@]}" -gt 0 ]; then
+    echo "system-deps: installing ${missing[*]}"
+    as_root apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! ls "$FANDOL_DIR"/FandolFang-Regular.otf >/dev/null 2>&1; then
+    echo "system-deps: installing FandolFang from texlive-lang-chinese"
+    work=$(mktemp -d)
+    chmod 755 "$work"  # apt downloads as the _apt user
+    trap 'rm -rf "$work"' EXIT
+    (cd "$work" && apt-get download -qq texlive-lang-chinese >/dev/null)
+    dpkg-deb -x "$work"/texlive-lang-chinese_*.deb "$work/root"
+    as_root mkdir -p "$FANDOL_DIR"
+    find "$work/root" -name 'FandolFang-*.otf' -exec cp {} "$FANDOL_DIR" \;
+    as_root fc-cache -f "$FANDOL_DIR" >/dev/null
+fi
+
+fc-list :lang=zh family | grep -q "FandolFang" || { echo "system-deps: FandolFang is not visible to fontconfig" >&2; exit 1; }
