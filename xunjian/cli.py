@@ -121,6 +121,12 @@ def cmd_registry(args: argparse.Namespace) -> int:
     return export_file(Path(args.files[0]))
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from xunjian.report_cli import run
+
+    return run(args.action, args.period, Path(args.profile), Path(args.out))
+
+
 def cmd_asyncapi(args: argparse.Namespace) -> int:
     from xunjian.asyncapi import document
 
@@ -153,6 +159,12 @@ def main(argv: list[str] | None = None) -> int:
     registry.add_argument("files", nargs="+", help="import: XLSX or CSV files; export: one .xlsx (or .zip of CSV)")
     registry.add_argument("--reason", default="导入清单", help="why (recorded in the history)")
     registry.set_defaults(run=cmd_registry)
+    report = sub.add_parser("report", help="the quarterly notice: draft, freeze (定稿) and publish it")
+    report.add_argument("action", choices=["draft", "freeze", "publish"])
+    report.add_argument("period", help="monitoring period, e.g. 2022Q3")
+    report.add_argument("--profile", required=True, help="YAML or JSON: 文号, issuer, 主送, dates, text blocks")
+    report.add_argument("--out", default="out", help="where the notice's files are written")
+    report.set_defaults(run=cmd_report)
     spec = sub.add_parser("asyncapi", help="write the AsyncAPI document of every event")
     spec.add_argument("--out", default="docs/asyncapi.json")
     spec.set_defaults(run=cmd_asyncapi)

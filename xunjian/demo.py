@@ -21,6 +21,7 @@ from typing import Any
 
 import httpx
 
+from services.reporter.finals import FORMATS, draft_id_for
 from simulator.scenario import Scenario, load_scenario
 from xunjian.embedded import free_port
 from xunjian.quiet import dead_count, wait_quiet
@@ -155,6 +156,8 @@ class Demo:
             await wait_quiet(self.stack.nats_url, timeout=600)
             await self._deliveries_settled(http)
             outputs, numbers = await self._write_notice(http, period)
+            await wait_quiet(self.stack.nats_url, timeout=120)  # report.published reaches the notifier
+            await self._deliveries_settled(http)  # and every unit has the notice (【通报】)
         emails = _count_by_subject(self.mail_dir)
         dead = await dead_count(self.stack.nats_url)
         return DemoResult(
@@ -197,15 +200,23 @@ class Demo:
         raise TimeoutError(f"deliveries still being sent after {timeout:.0f} s")
 
     async def _write_notice(self, http: httpx.AsyncClient, period: str) -> tuple[dict[str, Path], dict[str, Any]]:
-        response = await http.post(f"{self.url('reporter')}/reports/{period}/draft", json=notice_profile(self.scenario))
-        response.raise_for_status()
-        body = response.json()
+        """Draft the notice, freeze it (定稿) and publish it; write the final's files exactly as frozen."""
+        reporter, profile = self.url("reporter"), notice_profile(self.scenario)
+        (await http.post(f"{reporter}/reports/{period}/draft", json=profile)).raise_for_status()
+        draft_id = draft_id_for(period, profile["document_number"])
+        frozen = await http.post(f"{reporter}/reports/drafts/{draft_id}/freeze")
+        frozen.raise_for_status()
+        report_id = frozen.json()["report_id"]
         self.out_dir.mkdir(parents=True, exist_ok=True)
-        html = self.out_dir / f"notice-{period}.html"
-        html.write_text(body["html"], encoding="utf-8")
-        numbers = self.out_dir / f"notice-{period}.json"
-        numbers.write_text(json.dumps(body["numbers"], ensure_ascii=False, indent=2), encoding="utf-8")
-        return {"html": html, "json": numbers}, body["numbers"]
+        outputs = {}
+        for fmt in FORMATS:
+            response = await http.get(f"{reporter}/reports/finals/{report_id}/notice.{fmt}")
+            response.raise_for_status()
+            outputs[fmt] = self.out_dir / f"notice-{period}.{fmt}"
+            outputs[fmt].write_bytes(response.content)
+        (await http.post(f"{reporter}/reports/finals/{report_id}/publish")).raise_for_status()
+        self.progress(f"通报已定稿并发布：{', '.join(p.name for p in outputs.values())}")
+        return outputs, json.loads(outputs["json"].read_bytes())
 
 
 def notice_profile(scenario: Scenario) -> dict[str, Any]:

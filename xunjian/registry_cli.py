@@ -3,29 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 
 import httpx
 
-from xunjian.state import load_state
-
-
-def _endpoint() -> tuple[str, dict[str, str]]:
-    """The registry's URL and a token: from the environment, else from the running `xunjian up`."""
-    url, token = os.environ.get("XUNJIAN_REGISTRY_URL", ""), os.environ.get("XUNJIAN_TOKEN", "")
-    if not url or not token:
-        state = load_state()
-        if state is None:
-            raise SystemExit("xunjian 未在运行：请先执行 `xunjian up`，或设置 XUNJIAN_REGISTRY_URL 与 XUNJIAN_TOKEN")
-        url = url or state["children"]["registry"]["url"]
-        token = token or state.get("admin_token", "")
-    return url.rstrip("/"), {"Authorization": f"Bearer {token}"}
+from xunjian.state import endpoint
 
 
 def import_files(paths: list[Path], reason: str) -> int:
-    url, headers = _endpoint()
+    url, headers = endpoint("registry")
     files = [("files", (p.name, p.read_bytes())) for p in paths]
     response = httpx.post(f"{url}/imports", files=files, params={"reason": reason}, headers=headers, timeout=600)
     body = response.json()
@@ -48,7 +35,7 @@ def import_files(paths: list[Path], reason: str) -> int:
 
 
 def export_file(path: Path) -> int:
-    url, headers = _endpoint()
+    url, headers = endpoint("registry")
     fmt = "csv" if path.suffix.lower() == ".zip" else "xlsx"
     response = httpx.get(f"{url}/exports", params={"format": fmt}, headers=headers, timeout=600)
     if response.status_code != 200:

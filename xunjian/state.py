@@ -1,4 +1,4 @@
-"""Where `xunjian up` records what it started, so `down`, `status` and `registry` find it."""
+"""Where `xunjian up` records what it started, so `down`, `status`, `registry` and `report` find it."""
 
 from __future__ import annotations
 
@@ -25,3 +25,18 @@ def write_state(state: dict[str, Any]) -> None:
     tmp.touch(mode=0o600)
     tmp.write_text(json.dumps(state, ensure_ascii=False, indent=2))
     tmp.replace(STATE_FILE)
+
+
+def endpoint(service: str) -> tuple[str, dict[str, str]]:
+    """A service's URL and a token: XUNJIAN_<SERVICE>_URL and XUNJIAN_TOKEN, else the running `xunjian up`."""
+    url = os.environ.get(f"XUNJIAN_{service.upper()}_URL", "")
+    token = os.environ.get("XUNJIAN_TOKEN", "")
+    if not url or not token:
+        state = load_state()
+        if state is None:
+            raise SystemExit(
+                f"xunjian 未在运行：请先执行 `xunjian up`，或设置 XUNJIAN_{service.upper()}_URL 与 XUNJIAN_TOKEN"
+            )
+        url = url or state["children"][service]["url"]
+        token = token or state.get("admin_token", "")
+    return url.rstrip("/"), {"Authorization": f"Bearer {token}"}

@@ -261,6 +261,8 @@ def title(profile: NoticeProfile, numbers: NoticeNumbers) -> str:
 
 
 def opening(profile: NoticeProfile, numbers: NoticeNumbers) -> str:
+    if profile.opening:
+        return profile.opening
     return (
         "为持续提升全市政府网站和政府系统政务新媒体建设管理水平，根据国家、省有关通知要求，"
         f"{numbers.year} 年{this_quarter(numbers)}，{profile.issuer_short}对全市在运行政府网站和政府系统政务新媒体情况"

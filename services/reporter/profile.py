@@ -28,6 +28,7 @@ class NoticeProfile(BaseModel):
     deadline: date = Field(description="rectification reports are due by this date")
     printed_on: date | None = Field(default=None, description="印发 date; the issue date when absent")
     public: bool = Field(default=True, description="prints （此件公开发布）")
+    opening: str = Field(default="", description="the opening paragraph as edited; drafted from the data when empty")
     overview_remarks: str = Field(default="", description="a closing paragraph of 总体情况 (good practice seen)")
     requirements: list[Requirement] = Field(default_factory=list, description="三、工作要求; defaults when empty")
 

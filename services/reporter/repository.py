@@ -1,4 +1,4 @@
-"""Every MongoDB query of the reporter: projections of REGISTRY, VERDICTS and CASES, and the drafts it rendered.
+"""Every MongoDB query of the reporter: projections of REGISTRY, VERDICTS and CASES; drafts, finals and their files.
 
 Projections are idempotent and order-tolerant: a write only lands when it is not older than what is stored
 (a target's version, a verdict's revision, a unit's or period's event time), so a redelivered or late event never
@@ -7,25 +7,41 @@ overwrites a newer one.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from pymongo import ASCENDING, IndexModel
+from gridfs import AsyncGridFSBucket
+from gridfs.errors import NoFile
+from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from services.reporter.finals import Draft, Final
 from services.reporter.stats import CaseRecord
 from shared.db import Indexes
 from shared.events import Period, Target, Unit, Verdict
 
-UNITS, TARGETS, PERIODS, VERDICTS, CASES, REPORTS = "units", "targets", "periods", "verdicts", "cases", "reports"
+UNITS, TARGETS, PERIODS, VERDICTS, CASES = "units", "targets", "periods", "verdicts", "cases"
+DRAFTS, FINALS, PUBLICATIONS, FILES = "drafts", "finals", "publications", "notice_files"
 
 INDEXES: list[Indexes] = [
     Indexes(VERDICTS, [IndexModel([("period_id", ASCENDING), ("target_id", ASCENDING)], unique=True)]),
     Indexes(CASES, [IndexModel([("period_id", ASCENDING)])]),
-    Indexes(REPORTS, [IndexModel([("period_id", ASCENDING)])]),
+    Indexes(DRAFTS, [IndexModel([("period_id", ASCENDING)])]),
+    Indexes(FINALS, [IndexModel([("period_id", ASCENDING)])]),
+    Indexes(PUBLICATIONS, [IndexModel([("sent", ASCENDING)])]),
 ]
+
+
+class VersionConflict(RuntimeError):
+    """The draft changed since the caller read it."""
+
+
+class AlreadyFrozen(RuntimeError):
+    """A final with this id exists: finals are written once."""
+
 
 Doc = dict[str, Any]
 
@@ -37,6 +53,7 @@ def verdict_key(target_id: str, period_id: str) -> str:
 class ReporterRepository:
     def __init__(self, db: AsyncDatabase[Doc]) -> None:
         self.db = db
+        self._files = AsyncGridFSBucket(db, bucket_name=FILES)
 
     async def _upsert_if_not_older(self, collection: str, key: str, order: Mapping[str, Any], doc: Doc) -> bool:
         """Write ``doc`` unless the stored one is newer; True when it was written.
@@ -115,8 +132,101 @@ class ReporterRepository:
 
     # --- drafts -------------------------------------------------------------------------------------------------
 
-    async def save_draft(
-        self, draft_id: str, period_id: str, document_number: str, content_hash: str, doc: Doc
-    ) -> None:
-        fields = {"period_id": period_id, "document_number": document_number, "content_hash": content_hash, **doc}
-        await self.db[REPORTS].update_one({"_id": draft_id}, {"$set": fields}, upsert=True)
+    async def draft(self, draft_id: str) -> Draft | None:
+        found = await self.db[DRAFTS].find_one({"_id": draft_id})
+        return Draft.model_validate(_without_id(found)) if found else None
+
+    async def drafts(self, period_id: str) -> list[Draft]:
+        cursor = self.db[DRAFTS].find({"period_id": period_id}, sort=[("updated_at", DESCENDING), ("_id", ASCENDING)])
+        return [Draft.model_validate(_without_id(d)) async for d in cursor]
+
+    async def save_draft(self, draft: Draft) -> Draft:
+        """Create the draft at version 1, or replace version ``draft.version - 1`` with it; else VersionConflict."""
+        doc = {"_id": draft.draft_id, **draft.model_dump(mode="json")}
+        if draft.version == 1:
+            try:
+                await self.db[DRAFTS].insert_one(doc)
+            except DuplicateKeyError:
+                raise VersionConflict(draft.draft_id) from None
+            return draft
+        replaced = await self.db[DRAFTS].find_one_and_replace(
+            {"_id": draft.draft_id, "version": draft.version - 1}, doc, return_document=ReturnDocument.AFTER
+        )
+        if replaced is None:
+            raise VersionConflict(draft.draft_id)
+        return draft
+
+    # --- finals and their files ---------------------------------------------------------------------------------
+
+    async def final(self, report_id: str) -> Final | None:
+        found = await self.db[FINALS].find_one({"_id": report_id}, projection={"files": 0})
+        return Final.model_validate(_without_id(found)) if found else None
+
+    async def finals(self, period_id: str) -> list[Final]:
+        cursor = self.db[FINALS].find({"period_id": period_id}, projection={"files": 0}, sort=[("_id", ASCENDING)])
+        return [Final.model_validate(_without_id(d)) async for d in cursor]
+
+    async def freeze(self, final: Final, files: Mapping[str, tuple[str, bytes, str]]) -> None:
+        """Store the final and its files (format → (filename, bytes, sha256)); the final document is written last.
+
+        Files left by an earlier attempt that died before its final was written are removed first, and the files
+        of this attempt are removed again when another process froze the same final meanwhile.
+        """
+        if await self.db[FINALS].find_one({"_id": final.report_id}, projection={"_id": 1}):
+            raise AlreadyFrozen(final.report_id)
+        await self._drop_files(final.report_id)
+        stored: Doc = {}
+        for fmt, (name, data, sha256) in sorted(files.items()):
+            metadata = {"report_id": final.report_id, "format": fmt, "sha256": sha256}
+            file_id = await self._files.upload_from_stream(name, data, metadata=metadata)
+            stored[fmt] = {"file_id": file_id, "filename": name, "sha256": sha256, "size": len(data)}
+        try:
+            await self.db[FINALS].insert_one({"_id": final.report_id, **final.model_dump(mode="json"), "files": stored})
+        except DuplicateKeyError:
+            for entry in stored.values():
+                await self._files.delete(entry["file_id"])
+            raise AlreadyFrozen(final.report_id) from None
+
+    async def _drop_files(self, report_id: str) -> None:
+        async for orphan in self._files.find({"metadata.report_id": report_id}):
+            with contextlib.suppress(NoFile):  # another attempt removed it first
+                await self._files.delete(orphan._id)
+
+    async def final_file(self, report_id: str, fmt: str) -> tuple[str, bytes, str] | None:
+        """(filename, bytes, sha256) of a final's file in ``fmt``."""
+        found = await self.db[FINALS].find_one({"_id": report_id}, projection={f"files.{fmt}": 1})
+        entry = (found or {}).get("files", {}).get(fmt)
+        if entry is None:
+            return None
+        stream = await self._files.open_download_stream(entry["file_id"])
+        return entry["filename"], await stream.read(), entry["sha256"]
+
+    async def file_digests(self, report_id: str) -> dict[str, str]:
+        found = await self.db[FINALS].find_one({"_id": report_id}, projection={"files": 1})
+        return {fmt: entry["sha256"] for fmt, entry in sorted((found or {}).get("files", {}).items())}
+
+    # --- publication (an outbox: the event is stored before it is sent) ------------------------------------------
+
+    async def publication(self, report_id: str) -> Doc | None:
+        return await self.db[PUBLICATIONS].find_one({"_id": report_id})
+
+    async def record_publication(self, report_id: str, event: Doc, by: str, at: datetime) -> Doc:
+        """The first publication wins; publishing again returns it unchanged."""
+        doc = {"_id": report_id, "event": event, "published_by": by, "published_at": at, "sent": False}
+        try:
+            await self.db[PUBLICATIONS].insert_one(doc)
+        except DuplicateKeyError:
+            existing = await self.publication(report_id)
+            assert existing is not None
+            return existing
+        return doc
+
+    async def unsent_publications(self) -> list[Doc]:
+        return [d async for d in self.db[PUBLICATIONS].find({"sent": False}, sort=[("_id", ASCENDING)])]
+
+    async def mark_sent(self, report_id: str) -> None:
+        await self.db[PUBLICATIONS].update_one({"_id": report_id}, {"$set": {"sent": True}})
+
+
+def _without_id(doc: Doc) -> Doc:
+    return {k: v for k, v in doc.items() if k not in ("_id", "files")}

@@ -1,4 +1,4 @@
-"""NATS entry points: three durable consumers that keep the reporter's projections."""
+"""NATS entry points: three durable consumers that keep the reporter's projections; report.published out."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from faststream.nats import NatsRouter
 
 from services.reporter.service import CASE_EVENTS, REGISTRY_EVENTS, ReporterService, parse_known
 from services.reporter.settings import ReporterSettings
-from shared.events import VerdictChanged
+from shared.events import ReportPublished, VerdictChanged
 from shared.messaging import DeliveryPolicy, subscriber_options
 from shared.topology import CASES, REGISTRY, VERDICTS, Stream
 
@@ -18,6 +18,7 @@ router = NatsRouter()
 POLICY = DeliveryPolicy.from_settings(ReporterSettings())
 Service = Annotated[ReporterService, Context("service")]
 Handler = TypeVar("Handler", bound=Callable[..., Awaitable[None]])
+report_published = router.publisher("report.published", schema=ReportPublished, title="report.published")
 
 
 def durable(subject: str, stream: Stream, name: str) -> Callable[[Handler], Handler]:

@@ -2,30 +2,20 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import UTC, date, datetime
+from collections.abc import Awaitable, Callable
+from datetime import date
 from typing import Any
 
 import httpx
-import pytest
 
-from services.reporter.app import SPEC
-from services.reporter.settings import ReporterSettings
 from shared.events import (
     CaseOpened,
     CaseResolved,
-    Event,
     Outcome,
     PeriodChanged,
-    Target,
-    TargetChanged,
     UnitChanged,
-    Verdict,
-    VerdictChanged,
     natural_id,
 )
-from tests.apps import running
 from tests.reporter.builders import (
     MESSAGES,
     Q2,
@@ -38,44 +28,9 @@ from tests.reporter.builders import (
     verdict,
     website,
 )
+from tests.reporter.streams import NOW, consumer_caught_up, publish, target_changed, verdict_changed
 
 Wait = Callable[..., Awaitable[Any]]
-NOW = datetime(2022, 10, 1, tzinfo=UTC)
-
-
-@pytest.fixture
-async def reporter(nats_url_: str, mongodb_uri: str, db_prefix: str) -> AsyncIterator[httpx.AsyncClient]:
-    """The reporter as it runs: its FastAPI app served by uvicorn on a real port."""
-    settings = ReporterSettings(
-        nats_url=nats_url_, mongodb_uri=mongodb_uri, mongodb_db_prefix=db_prefix, rounding="truncate"
-    )
-    async with running(SPEC, settings) as base, httpx.AsyncClient(base_url=base, timeout=10) as client:
-        yield client
-
-
-async def publish(js: Any, event: Event, msg_id: str | None = None) -> int:
-    ack = await js.publish(
-        event.subject(),
-        json.dumps(event.model_dump(mode="json")).encode(),
-        headers={"Nats-Msg-Id": msg_id or event.event_id},
-    )
-    return int(ack.seq)
-
-
-def target_changed(target: Target) -> TargetChanged:
-    return TargetChanged(event_id=natural_id("t", target.target_id, target.version), occurred_at=NOW, target=target)
-
-
-def verdict_changed(v: Verdict) -> VerdictChanged:
-    return VerdictChanged(
-        event_id=VerdictChanged.id_for(v.target_id, v.period_id, v.revision), occurred_at=NOW, verdict=v
-    )
-
-
-async def consumer_caught_up(js: Any, stream: str, durable: str) -> bool:
-    info = await js.consumer_info(stream, durable)
-    last = (await js.stream_info(stream)).state.last_seq
-    return bool(info.delivered.stream_seq >= last and info.num_ack_pending == 0 and info.num_pending == 0)
 
 
 async def numbers(client: httpx.AsyncClient) -> dict[str, Any]:
@@ -189,5 +144,5 @@ async def test_an_older_verdict_revision_redelivered_does_not_overwrite_a_newer_
 async def test_a_period_not_yet_in_the_registry_is_a_404_that_says_what_to_do(reporter: httpx.AsyncClient) -> None:
     response = await reporter.get("/reports/2031Q1/numbers")
     assert response.status_code == 404
-    assert "not in the registry" in response.json()["detail"]
+    assert "尚未登记" in response.json()["detail"]
     assert (await reporter.get("/reports/2022Q5/numbers")).status_code == 422
