@@ -6,17 +6,21 @@ who may do what.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
+import yaml
 
 from shared.events import Outcome, PeriodChanged, UnitChanged, natural_id
 from tests.reporter.builders import MESSAGES, Q3, STALE, account, county_units, lincang_profile, verdict, website
-from tests.reporter.conftest import ReporterStack
+from tests.reporter.conftest import ADMIN, ReporterStack
 from tests.reporter.streams import NOW, consumer_caught_up, publish, target_changed, verdict_changed
+from xunjian.report_cli import run
 
 Wait = Callable[..., Awaitable[Any]]
 ZK = website("w-zk", "镇康县人民政府", "镇康县")
@@ -129,6 +133,9 @@ async def test_only_city_administrators_draft_freeze_and_publish(
 ) -> None:
     http = reporter_stack.client
     await seeded(reporter_stack, jetstream, wait)
+    units = [u.model_dump(mode="json") for u in county_units()]
+    imported = await http.post(f"{reporter_stack.registry}/inventory", json={"units": units})
+    assert imported.status_code == 200, imported.text  # the registry knows the units its users belong to
     county = await reporter_stack.token_for("yx-admin", "county_admin", "u3")
     unit = await reporter_stack.token_for("yx-user", "unit_user", "u3")
     draft = (await http.post("/reports/2022Q3/drafts", json=profile())).json()
@@ -152,3 +159,25 @@ async def test_only_city_administrators_draft_freeze_and_publish(
 
 async def _draft_says(http: httpx.AsyncClient, url: str, text: str) -> bool:
     return text in (await http.get(f"{url}/notice.html")).text
+
+
+async def test_the_command_line_drafts_freezes_and_publishes(
+    reporter_stack: ReporterStack, jetstream: Any, wait: Wait, tmp_path: Path, monkeypatch: Any, capsys: Any
+) -> None:
+    await seeded(reporter_stack, jetstream, wait)
+    monkeypatch.setenv("XUNJIAN_REPORTER_URL", str(reporter_stack.client.base_url))
+    monkeypatch.setenv("XUNJIAN_TOKEN", ADMIN)
+    profile_file = tmp_path / "notice.yaml"
+    profile_file.write_text(yaml.safe_dump(profile(), allow_unicode=True), encoding="utf-8")
+
+    assert await asyncio.to_thread(run, "draft", "2022Q3", profile_file, tmp_path / "draft") == 0
+    names = sorted(p.name for p in (tmp_path / "draft").iterdir())
+    assert names == [f"notice-2022Q3.{fmt}" for fmt in ("docx", "html", "json", "pdf", "xlsx")]
+    assert await asyncio.to_thread(run, "freeze", "2022Q3", profile_file, tmp_path / "final") == 0
+    assert (tmp_path / "final" / "notice-2022Q3.html").read_bytes() == (
+        tmp_path / "draft" / "notice-2022Q3.html"
+    ).read_bytes()
+    assert await asyncio.to_thread(run, "freeze", "2022Q3", profile_file, tmp_path / "again") == 1
+    assert "该文号的通报已定稿" in capsys.readouterr().err
+    assert await asyncio.to_thread(run, "publish", "2022Q3", profile_file, tmp_path) == 0
+    assert "整改期限 2022-10-14" in capsys.readouterr().out
