@@ -32,7 +32,7 @@ lint: install
 asyncapi: install  ## regenerate docs/asyncapi.json from the code
 	$(BIN)/xunjian asyncapi --out docs/asyncapi.json
 
-bench: install  ## link checkers side by side (xunjian, lychee, linkchecker), probe and evaluation throughput; reported, not asserted
+bench: install system  ## link checkers side by side (xunjian, lychee, linkchecker), probe and evaluation throughput, the notice at national scale; reported, not asserted
 	command -v nginx >/dev/null && command -v linkchecker >/dev/null || \
 		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light linkchecker; } || \
 		echo "bench: nginx or linkchecker could not be installed; the results say which peer did not run"

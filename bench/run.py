@@ -1,5 +1,5 @@
-"""``make bench``: the link checkers side by side, probe throughput and evaluation throughput; results reported,
-never asserted.
+"""``make bench``: the link checkers side by side, probe throughput, evaluation throughput and the notice at national
+scale; results reported, never asserted.
 
 Writes bench/results/<date>.json (<date>-<sections>.json when only some sections run, e.g.
 ``python -m bench.run --only evaluation``) and prints Markdown tables for docs/benchmarks.md.
@@ -20,11 +20,11 @@ from typing import Any
 
 from xunjian.embedded import free_port
 
-from . import evaluation, linkcheck
+from . import evaluation, linkcheck, notice
 from .sitegen import Nginx, generate
 
 RESULTS = Path(__file__).parent / "results"
-SECTIONS = ("links", "probes", "evaluation")
+SECTIONS = ("links", "probes", "evaluation", "notice")
 
 
 def machine() -> dict[str, Any]:
@@ -95,6 +95,7 @@ def table(report: dict[str, Any]) -> str:
     parts = [links_table(report)] if "links" in report else []
     parts += [probes_table(report)] if "probes" in report else []
     parts += [evaluation.table(report["evaluation"])] if "evaluation" in report else []
+    parts += [notice.table(report["notice"])] if "notice" in report else []
     return "\n\n".join(parts)
 
 
@@ -156,6 +157,8 @@ def main() -> None:
     if "evaluation" in sections:
         batches = [int(b) for b in args.eval_batches.split(",") if b]
         report["evaluation"] = evaluation.section(args.eval_sites, args.eval_accounts, batches, args.eval_days)
+    if "notice" in sections:
+        report["notice"] = notice.section()
     RESULTS.mkdir(parents=True, exist_ok=True)
     suffix = "" if set(sections) == set(SECTIONS) else "-" + "-".join(s for s in SECTIONS if s in sections)
     out = RESULTS / f"{started:%Y-%m-%d}{suffix}.json"
