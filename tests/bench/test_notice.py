@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from bench.notice import PERIOD, PROFILE, registry, table
 from services.reporter.document import build_document
 from services.reporter.stats import compute_numbers
@@ -17,7 +19,7 @@ def test_the_synthetic_registry_gives_a_notice_with_both_attachments_filled() ->
 
 
 def test_the_table_reports_each_step_and_an_error_without_failing() -> None:
-    results = [
+    results: list[dict[str, Any]] = [
         {"step": "numbers", "seconds": 1.5, "bytes": 0, "peak_rss_mib": 600, "targets": 182_000, "attachment_rows": 3},
         {"step": "pdf", "error": "weasyprint: no fonts"},
     ]
