@@ -36,4 +36,28 @@ if ! ls "$FANDOL_DIR"/FandolFang-Regular.otf >/dev/null 2>&1; then
     as_root fc-cache -f "$FANDOL_DIR" >/dev/null
 fi
 
+# The font names offices' documents carry (the DOCX names 仿宋_GB2312 …) resolve to the free fonts above, so
+# LibreOffice (and anything else using fontconfig) lays out a notice here the way the PDF is set.
+ALIASES=/etc/fonts/conf.d/64-xunjian-gb-fonts.conf
+if [ ! -f "$ALIASES" ]; then
+    as_root tee "$ALIASES" >/dev/null <<'XML'
+<?xml version="1.0"?>
+<!DOCTYPE fontconfig SYSTEM "fonts.dtd">
+<fontconfig>
+  <alias binding="same"><family>仿宋_GB2312</family><prefer><family>FandolFang</family></prefer></alias>
+  <alias binding="same"><family>仿宋</family><prefer><family>FandolFang</family></prefer></alias>
+  <alias binding="same"><family>FangSong</family><prefer><family>FandolFang</family></prefer></alias>
+  <alias binding="same"><family>楷体_GB2312</family><prefer><family>AR PL UKai CN</family></prefer></alias>
+  <alias binding="same"><family>楷体</family><prefer><family>AR PL UKai CN</family></prefer></alias>
+  <alias binding="same"><family>KaiTi</family><prefer><family>AR PL UKai CN</family></prefer></alias>
+  <alias binding="same"><family>黑体</family><prefer><family>Noto Sans CJK SC</family></prefer></alias>
+  <alias binding="same"><family>SimHei</family><prefer><family>Noto Sans CJK SC</family></prefer></alias>
+  <alias binding="same"><family>宋体</family><prefer><family>Noto Serif CJK SC</family></prefer></alias>
+  <alias binding="same"><family>SimSun</family><prefer><family>Noto Serif CJK SC</family></prefer></alias>
+  <alias binding="same"><family>方正小标宋简体</family><prefer><family>Noto Serif CJK SC</family></prefer></alias>
+</fontconfig>
+XML
+    as_root fc-cache -f >/dev/null
+fi
+
 fc-list :lang=zh family | grep -q "FandolFang" || { echo "system-deps: FandolFang is not visible to fontconfig" >&2; exit 1; }
