@@ -18,6 +18,8 @@ class ServiceSettings(BaseSettings):
     mongodb_uri: str = "mongodb://127.0.0.1:27017/?directConnection=true"
     # The registry, which identifies API callers for every other service (shared/identity.py); `xunjian up` sets it.
     registry_url: str = ""
+    # The reporter, whose frozen notice files the notifier attaches to its e-mails; `xunjian up` sets it.
+    reporter_url: str = ""
     # How a service calls another's API on its own behalf (the notifier asking the registry for a re-check);
     # `xunjian up` sets it to the session's administrator token, Kubernetes from a Secret. Never logged.
     service_token: SecretStr = SecretStr("")

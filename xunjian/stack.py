@@ -98,6 +98,10 @@ class Stack:
             if "registry" in self.children:  # every other service identifies its API callers there
                 env.setdefault("REGISTRY_URL", f"http://127.0.0.1:{self.children['registry'].port}")
             self.add(Child(name, [sys.executable, "-m", f"services.{name}"], port, env))
+        if "reporter" in self.children:  # the notifier attaches its frozen notice files (added after the notifier)
+            reporter = self.children["reporter"].url
+            for name in names or list(SERVICES):
+                self.children[name].env.setdefault("REPORTER_URL", reporter)
 
     def add(self, child: Child) -> None:
         self.children[child.name] = child

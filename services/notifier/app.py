@@ -13,6 +13,7 @@ from services.notifier.channels.sms_settings import build_sms_sender
 from services.notifier.channels.wecom import WeComSender
 from services.notifier.dispatch import Dispatcher, DispatchPolicy
 from services.notifier.models import Channel
+from services.notifier.notice_files import NoticeFiles
 from services.notifier.publication import Publication
 from services.notifier.rectification import Rectifications
 from services.notifier.reminders import ReminderPolicy
@@ -43,14 +44,15 @@ async def build(runtime: Runtime) -> NotifierService:
     service = NotifierService(repo, publish, settings, runtime.clock)
     pacing = Pacing.from_settings(settings.channels)
     policy = DispatchPolicy.from_settings(settings)
-    service.dispatcher = Dispatcher(repo, senders(settings, runtime.clock), runtime.clock, pacing, policy)
+    files = notice_files(settings)
+    service.dispatcher = Dispatcher(repo, senders(settings, runtime.clock), runtime.clock, pacing, policy, files)
     service.notices.wake = service.dispatcher.wake
     service.identity = RegistryIdentity(settings.registry_url)
     service.rectifications = Rectifications(service, repo, settings, runtime.clock)
     policy_days = ReminderPolicy(settings.reminder_working_days, settings.escalate_after_working_days)
     calendar = settings.work_calendar()
     service.schedule = Schedule(service, repo, runtime.clock, calendar, policy_days, settings.schedule_tick_s)
-    service.publication = Publication(service, repo)
+    service.publication = Publication(service, repo, settings.notice_attachments if files is not None else ())
     runtime.spawn(service.dispatcher.run(), "notifier-dispatcher")
     runtime.spawn(service.schedule.run(), "notifier-schedule")
     # Events whose publish failed for good (the verdict went to DEAD) are still in their cases' outbox.
@@ -69,6 +71,15 @@ def senders(settings: NotifierSettings, clock: Clock) -> dict[Channel, Sender]:
     if sms is not None:
         found[Channel.sms] = sms
     return found
+
+
+def notice_files(settings: NotifierSettings) -> NoticeFiles | None:
+    """The reporter's frozen notice files, when the notifier knows where the reporter is."""
+    if not settings.reporter_url:
+        log.warning("notice_files.disabled", reason="REPORTER_URL is not set: notices are mailed without their files")
+        return None
+    token = settings.service_token.get_secret_value()
+    return NoticeFiles(settings.reporter_url, token, settings.reporter_timeout_s)
 
 
 async def _flush_outbox(service: NotifierService) -> None:

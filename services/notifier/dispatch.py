@@ -9,6 +9,11 @@ asks the channel's limits whether it may go now (rate limits, SMS quiet hours) a
   OutId); yes → "sent", it cannot tell → "uncertain", for a person to decide. Never resent blindly.
 A delivery found "sending" long after it was claimed belonged to a process that died mid-send: it is checked the
 same way. A delivery that ends "failed" gets its fallback channel (e.g. SMS → e-mail) when the policy names one.
+
+An e-mail whose payload names files (a published notice's PDF and DOCX, notice_files.py) gets them just before it
+is sent: a file that cannot be fetched now puts the delivery back to "retrying" after a backoff without counting a
+send attempt (never sent without it, never failed for it); a file that does not exist or is not the frozen one
+fails the delivery.
 """
 
 from __future__ import annotations
@@ -21,14 +26,15 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from shared.clock import Clock
 from shared.logging import get_logger
 
-from .channels.base import MaybeSent, NotSent, Outbound, Refused, Sender, Sent
+from .channels.base import Attachment, MaybeSent, NotSent, Outbound, Refused, Sender, Sent
 from .channels.limits import Pacing
 from .models import Channel, Delivery, DeliveryStatus
+from .notice_files import FileRef, FileRefused, FileUnavailable
 from .repository import NotifierRepository
 from .settings import NotifierSettings
 
@@ -49,6 +55,14 @@ class DispatchPolicy:
         return cls(s.dispatch_max_attempts, s.dispatch_backoff_s, s.dispatch_check_after_s, s.dispatch_claim_lease_s)
 
 
+class FileSource(Protocol):
+    """Where the files a delivery names come from (notice_files.NoticeFiles: the reporter's finals)."""
+
+    async def fetch(self, ref: FileRef) -> Attachment:
+        """The file's bytes, checked. Raises FileUnavailable (try later) or FileRefused (for good)."""
+        ...
+
+
 class Dispatcher:
     def __init__(
         self,
@@ -57,12 +71,17 @@ class Dispatcher:
         clock: Clock,
         pacing: Pacing | None = None,
         policy: DispatchPolicy = DispatchPolicy(),
+        files: FileSource | None = None,
     ) -> None:
         self._repo = repo
         self._senders = senders
         self._clock = clock
         self._pacing = pacing
         self._policy = policy
+        self._files = files
+        # Files that could not be fetched in this pass: the other units' e-mails wait too, without asking again
+        # (a hung reporter would otherwise cost one timeout per unit).
+        self._unavailable: dict[tuple[str, str], str] = {}
         self._wake = asyncio.Event()
         self._me = f"{socket.gethostname()}-{os.getpid()}"
 
@@ -84,6 +103,7 @@ class Dispatcher:
         """Send what is due, check what was lost; returns how many deliveries were handled."""
         now = self._clock.now()
         handled = 0
+        self._unavailable = {}
         for lost in await self._repo.abandoned(now - timedelta(seconds=self._policy.claim_lease_s)):
             # The dead process's send counts as an attempt, as a live one whose answer was lost does.
             lost_error = "发送进程中断，待核实"
@@ -106,6 +126,14 @@ class Dispatcher:
         if sender is None:
             await self._fail(row, f"渠道 {row.channel.value} 未配置")
             return
+        try:
+            attachments = await self._attachments(row)
+        except FileRefused as exc:
+            await self._fail(row, str(exc))
+            return
+        except FileUnavailable as exc:
+            await self._wait_for_files(row, str(exc))
+            return
         wait_until = self._paced(row)
         if wait_until is not None:
             previous = DeliveryStatus.retrying if row.attempts else DeliveryStatus.pending
@@ -113,7 +141,7 @@ class Dispatcher:
             return
         attempts = row.attempts + 1
         try:
-            sent = await sender.send(outbound(row))
+            sent = await sender.send(outbound(row, attachments))
         except MaybeSent as exc:
             later = self._clock.now() + timedelta(seconds=self._policy.check_after_s)
             await self._settle(row, DeliveryStatus.checking, attempts=attempts, not_before=later, last_error=str(exc))
@@ -124,6 +152,37 @@ class Dispatcher:
             await self._not_sent(row, attempts, str(exc))
         else:
             await self._sent(row, sent, attempts=attempts)
+
+    async def _attachments(self, row: Delivery) -> tuple[Attachment, ...]:
+        """The files the payload names, fetched (and checked) now; none for a message without them."""
+        named = row.payload.get("attachments") or []
+        if not named:
+            return ()
+        try:
+            refs = [FileRef.from_payload(a) for a in named]
+        except (KeyError, TypeError) as exc:
+            raise FileRefused(f"附件记录不完整：{exc!r}") from exc
+        if self._files is None:  # a notifier started without REPORTER_URL: the files come once it is set
+            raise FileUnavailable("未配置通报文件来源（REPORTER_URL）")
+        found = []
+        for ref in refs:
+            key = (ref.report_id, ref.format)
+            if key in self._unavailable:
+                raise FileUnavailable(self._unavailable[key])
+            try:
+                found.append(await self._files.fetch(ref))
+            except FileUnavailable as exc:
+                self._unavailable[key] = str(exc)
+                raise
+        return tuple(found)
+
+    async def _wait_for_files(self, row: Delivery, error: str) -> None:
+        """Try again after a backoff; not a send attempt (nothing went out), so never failed for it."""
+        waits = row.attachment_waits + 1
+        backoff = self._policy.backoff_s[min(waits - 1, len(self._policy.backoff_s) - 1)]
+        later = self._clock.now() + timedelta(seconds=backoff)
+        await self._settle(row, DeliveryStatus.retrying, not_before=later, last_error=error, attachment_waits=waits)
+        log.warning("delivery.attachment_unavailable", delivery_id=row.delivery_id, waits=waits, error=error)
 
     def _paced(self, row: Delivery) -> datetime | None:
         """When the channel's limits let this delivery go, if not now."""
@@ -182,7 +241,7 @@ class Dispatcher:
         await self._repo.settle_delivery(row.delivery_id, expected, status, self._clock.now(), **fields)
 
 
-def outbound(row: Delivery) -> Outbound:
+def outbound(row: Delivery, attachments: tuple[Attachment, ...] = ()) -> Outbound:
     p = row.payload
     return Outbound(
         out_id=row.delivery_id,
@@ -193,6 +252,7 @@ def outbound(row: Delivery) -> Outbound:
         template_code=p.get("template_code", ""),
         template_params=dict(p.get("template_params", {})),
         secret=p.get("secret", ""),
+        attachments=attachments,
     )
 
 
@@ -201,7 +261,12 @@ def fallback_of(row: Delivery, channel: Channel, now: datetime) -> Delivery:
     recipient = str(row.payload["fallback_recipient"])
     delivery_id = Delivery.id_for(row.case_id, row.step, recipient, channel)
     p = row.payload
-    payload = {"subject": p.get("fallback_subject", row.subject), "text": p.get("fallback_text", p.get("text", ""))}
+    payload: dict[str, Any] = {
+        "subject": p.get("fallback_subject", row.subject),
+        "text": p.get("fallback_text", p.get("text", "")),
+    }
+    if p.get("fallback_attachments"):
+        payload["attachments"] = p["fallback_attachments"]
     return row.model_copy(
         update={
             "delivery_id": delivery_id,
@@ -209,6 +274,7 @@ def fallback_of(row: Delivery, channel: Channel, now: datetime) -> Delivery:
             "recipient": recipient,
             "status": DeliveryStatus.pending,
             "attempts": 0,
+            "attachment_waits": 0,
             "created_at": now,
             "updated_at": now,
             "not_before": now,

@@ -157,6 +157,7 @@ class Delivery(BaseModel):
     message_id: str = ""
     subject: str = ""
     attempts: int = 0
+    attachment_waits: int = 0  # times it waited for its files (notice_files.py): not send attempts
     created_at: datetime
     updated_at: datetime
     sent_at: datetime | None = None
@@ -167,7 +168,8 @@ class Delivery(BaseModel):
     claimed_at: datetime | None = None
     provider_id: str = ""
     fallback_of: str = ""  # the delivery on another channel that failed, which this one replaces
-    payload: dict[str, Any] = Field(default_factory=dict)  # subject, text, template code and parameters
+    # subject, text, template code and parameters; files to attach by reference ({report_id, format, filename})
+    payload: dict[str, Any] = Field(default_factory=dict)
 
     @staticmethod
     def id_for(case_id: str, step: str, recipient: str, channel: Channel) -> str:

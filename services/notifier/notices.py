@@ -6,6 +6,7 @@ Nothing is sent here. The rows are the intent, stored before anything goes out; 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,6 +19,7 @@ from .addresses import addresses
 from .channels.email import message_id_for
 from .channels.sms_settings import SmsSettings
 from .models import Channel, Delivery, DeliveryStatus
+from .notice_files import FileRef
 from .repository import NotifierRepository
 from .texts import ChannelText, Texts
 
@@ -43,9 +45,13 @@ class Notices:
         self._clock = clock
         self.wake: Any = None  # the dispatcher's wake(), set by app.build
 
-    async def record(self, key: Key, unit: Unit, texts: Texts) -> int:
-        """Record ``texts`` for every address of ``unit``; returns the rows new this time."""
-        rows = self.rows(key, unit, texts)
+    async def record(self, key: Key, unit: Unit, texts: Texts, files: Sequence[FileRef] = ()) -> int:
+        """Record ``texts`` for every address of ``unit``; returns the rows new this time.
+
+        ``files`` go with the e-mails only, as references resolved when each is sent (dispatch.py); SMS and robots
+        say where the document is instead.
+        """
+        rows = self.rows(key, unit, texts, files)
         if not rows:
             await self._repo.insert_delivery(
                 self._row(key, Channel.email, "", texts.email, {}, DeliveryStatus.no_recipient)
@@ -57,10 +63,11 @@ class Notices:
             self.wake()
         return recorded
 
-    def rows(self, key: Key, unit: Unit, texts: Texts) -> list[Delivery]:
+    def rows(self, key: Key, unit: Unit, texts: Texts, files: Sequence[FileRef] = ()) -> list[Delivery]:
         direct, robots = addresses(unit)
         first_email = direct[Channel.email][0] if direct[Channel.email] else ""
-        rows = [self._row(key, Channel.email, to, texts.email, {}) for to in direct[Channel.email]]
+        attached: dict[str, Any] = {"attachments": [f.to_payload() for f in files]} if files else {}
+        rows = [self._row(key, Channel.email, to, texts.email, attached) for to in direct[Channel.email]]
         template = self._sms.template_for(texts.sms.sms_template) if self._sms.provider != "none" else ""
         if template:
             sms = {
@@ -72,6 +79,8 @@ class Notices:
                 "fallback_subject": texts.email.subject,
                 "fallback_text": texts.email.text,
             }
+            if files:
+                sms["fallback_attachments"] = attached["attachments"]
             rows += [self._row(key, Channel.sms, to, texts.sms, sms) for to in direct[Channel.sms]]
         for channel, hooks in robots.items():
             rows += [self._row(key, channel, url, texts.chat, {"secret": secret}) for url, secret in hooks]

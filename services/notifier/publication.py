@@ -2,6 +2,9 @@
 
 「请…于2022年10月14日前将整改情况报市政府办公室」: once the notice is out, its date is the deadline of every open
 case of the period (deadline_source "notice", with its 文号), replacing the working-day count the case opened with.
+
+The e-mail carries the notice itself: the frozen files (PDF and DOCX by default), named by its title as offices name
+files, recorded as references and fetched from the reporter when each e-mail is sent (notice_files.py).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from shared.logging import get_logger
 from . import texts
 from .letters import chinese_date
 from .models import Case, CaseStatus, DeadlineSource, TimelineEntry
+from .notice_files import notice_refs
 from .notices import Key
 from .repository import NotifierRepository
 from .texts import Listed, PublishedNotice
@@ -26,9 +30,10 @@ log = get_logger(__name__)
 
 
 class Publication:
-    def __init__(self, service: NotifierService, repo: NotifierRepository) -> None:
+    def __init__(self, service: NotifierService, repo: NotifierRepository, formats: tuple[str, ...] = ()) -> None:
         self._service = service
         self._repo = repo
+        self._formats = formats  # the notice's files attached to the e-mails; none without a reporter to fetch from
 
     async def on_published(self, event: ReportPublished) -> int:
         """Record the notice for every unit; returns how many units it went to."""
@@ -44,11 +49,12 @@ class Publication:
         for case in cases:
             await self._take_deadline(case, event)
         units = await self._repo.units()
+        files = notice_refs(event.report_id, notice.title, self._formats)
         for unit in units:
             listed = [await self._listed(c) for c in cases if c.unit_id == unit.unit_id]
             message = texts.report_published(notice, unit.name, self._service.office_name, listed)
             key = Key(f"report:{event.report_id}", "report_published", unit.unit_id, period_id=event.period_id)
-            await self._service.notices.record(key, unit, message)
+            await self._service.notices.record(key, unit, message, files)
         log.info("report.distributed", report_id=event.report_id, units=len(units), cases=len(cases))
         return len(units)
 

@@ -35,6 +35,10 @@ class NotifierSettings(ServiceSettings):
     dispatch_backoff_s: tuple[float, ...] = (30.0, 120.0, 600.0, 1800.0)
     dispatch_check_after_s: float = 60.0
     dispatch_claim_lease_s: float = 300.0
+    # A published notice's own files attached to its e-mails, fetched from the reporter (REPORTER_URL, with the
+    # service token) when each is sent; none when REPORTER_URL is unset. The timeout is per request.
+    notice_attachments: tuple[str, ...] = ("pdf", "docx")
+    reporter_timeout_s: float = 10.0
     # The daily schedule (scheduling.py): how often it looks, reminders N working days before the deadline, and
     # escalation to the supervising unit this many working days after it.
     schedule_tick_s: float = 300.0

@@ -92,7 +92,7 @@ class Notifier:
 
 @asynccontextmanager
 async def running_notifier(
-    mail_dir: Path, nats_url_: str, mongodb_uri: str, db_prefix: str, js: Any, smtp_port: int
+    mail_dir: Path, nats_url_: str, mongodb_uri: str, db_prefix: str, js: Any, smtp_port: int, **extra: Any
 ) -> AsyncIterator[Notifier]:
     settings = NotifierSettings(
         nats_url=nats_url_,
@@ -104,6 +104,7 @@ async def running_notifier(
         dispatch_claim_lease_s=1.0,
         dispatch_check_after_s=0.0,
         log_level="WARNING",
+        **extra,
     )
     app = create_app(SPEC, settings)
     mongo = make_client(mongodb_uri)

@@ -16,34 +16,13 @@ from typing import Any
 import httpx
 import yaml
 
-from shared.events import Outcome, PeriodChanged, UnitChanged, natural_id
-from tests.reporter.builders import MESSAGES, Q3, STALE, account, county_units, lincang_profile, verdict, website
-from tests.reporter.conftest import ADMIN, ReporterStack
-from tests.reporter.streams import NOW, consumer_caught_up, publish, target_changed, verdict_changed
+from shared.events import Outcome
+from tests.reporter.builders import STALE, county_units, lincang_profile, verdict
+from tests.reporter.stack import ADMIN, EDU, ZK, ReporterStack, seeded
+from tests.reporter.streams import publish, verdict_changed
 from xunjian.report_cli import run
 
 Wait = Callable[..., Awaitable[Any]]
-ZK = website("w-zk", "镇康县人民政府", "镇康县")
-YX = website("w-yx", "云县人民政府", "云县")
-EDU = account("a1", "云县教育体育局", "云县")
-
-
-async def seeded(stack: ReporterStack, js: Any, wait: Wait) -> None:
-    """Q3 with two websites (one failing) and an account, as the registry and the evaluator publish them."""
-    for unit in county_units():
-        await publish(js, UnitChanged(event_id=natural_id("u", unit.unit_id), occurred_at=NOW, unit=unit))
-    await publish(js, PeriodChanged(event_id="period-q3", occurred_at=NOW, period=Q3))
-    for target in (ZK, YX, EDU):
-        await publish(js, target_changed(target))
-    for v in (verdict(ZK, Outcome.unqualified, (MESSAGES,)), verdict(YX, Outcome.qualified)):
-        await publish(js, verdict_changed(v))
-    await publish(js, verdict_changed(verdict(EDU, Outcome.qualified)))
-
-    async def caught_up() -> bool:
-        pairs = (("REGISTRY", "reporter-registry"), ("VERDICTS", "reporter"))
-        return all([await consumer_caught_up(js, stream, durable) for stream, durable in pairs])
-
-    await wait(caught_up, timeout=20, what="the reporter's projections")
 
 
 def profile(**changes: object) -> dict[str, Any]:
