@@ -477,6 +477,22 @@ class Review(BaseModel):
     machine_outcome: Outcome = Field(description="the rules' outcome when the review was made")
 
 
+class InteractionSummary(BaseModel):
+    """A website's 网民留言办理情况 as of its verdict, what the notice's （四） adds up over the running websites.
+
+    Read from the latest observation of each of the website's message boards: ``boards`` with a working channel
+    (开设网民留言平台), ``messages`` asked within the period's window (接到网民留言; the W-V5 exclusions such as 信访,
+    纪检 and 在线访谈 left out), and ``overdue`` of those (逾期答复): answered after the board's promised reply time
+    (``reply_days`` working days, else the W-V5 limit), or still unanswered after it at the verdict's instant.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    boards: int = Field(ge=0, description="message boards with a working consultation channel")
+    messages: int = Field(ge=0, description="messages asked within the period's window")
+    overdue: int = Field(ge=0, description="of those, answered late or unanswered past their due day")
+
+
 class Verdict(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -494,6 +510,10 @@ class Verdict(BaseModel):
         default=None, description="what the rules decided, when a reviewer's override differs from it"
     )
     review: Review | None = Field(default=None, description="a reviewer's confirmation or override")
+    interaction: InteractionSummary | None = Field(
+        default=None,
+        description="website: its message boards' 网民留言办理情况 (None: interaction not checked or seen)",
+    )
 
     def problems(self) -> list[str]:
         return [r.label for r in self.indicators if r.status is IndicatorStatus.failed and r.label]

@@ -6,6 +6,7 @@ from datetime import date, datetime
 from email.utils import format_datetime
 from html import escape
 
+from simulator.messages import BoardMessage
 from simulator.timeline import Item
 from simulator.world import HOMEPAGE_BLOCK_SIZE, LIST_PAGE_SIZE, Block, Feed, Site
 
@@ -50,7 +51,7 @@ def _head(site: Site, title: str, extra_meta: str = "") -> str:
 def _top(site: Site, at: datetime) -> str:
     w = site.spec
     hello = f'<span class="greeting">{greeting(at)}</span>' if w.greeting else ""
-    board = f'<li><a href="/sites/{w.id}/hdjl/">互动交流</a></li>' if w.has_message_board else ""
+    board = f'<li><a href="/sites/{w.id}/hdjl/">互动交流</a></li>' if site.board is not None else ""
     nav = "".join(f'<li><a href="/sites/{w.id}/{b.id}/">{escape(b.name)}</a></li>' for b in site.blocks)
     return (
         f'<div class="top"><div class="w">{hello}<a href="javascript:;">无障碍浏览</a><a href="javascript:;">长者模式</a>'
@@ -172,12 +173,120 @@ def article(site: Site, block: Block, item: Item, at: datetime) -> str:
     )
 
 
-def message_board(site: Site, at: datetime) -> str:
+BOARD_TABS = ("咨询投诉", "意见征集")  # beside the board's own tab; 意见征集 is not a consultation channel
+
+
+def board_day(site: Site, day: date) -> str:
+    """A board's dates: the site's style, with the year (a list's [09-28] style is not used for 留言时间)."""
+    style = site.spec.date_style
+    return format_day(day, "iso" if style in ("bracket", "month_day") else style)
+
+
+def _board_page_href(site: Site, page: int) -> str:
+    return f"/sites/{site.spec.id}/hdjl/" + (f"index_{page}.html" if page else "")
+
+
+def _board_rows(site: Site, messages: list[BoardMessage], at: datetime, first: int) -> str:
+    def cells(m: BoardMessage) -> tuple[str, str, str]:
+        href = f"/sites/{site.spec.id}/hdjl/{m.slug}.html"
+        link = f'<a href="{href}" target="_blank" title="{escape(m.title)}">{escape(m.title)}</a>'
+        answered = m.answered_on if m.answered_by(at) else None
+        return link, board_day(site, answered) if answered else "", "已答复" if answered else "未答复"
+
+    if site.spec.list_layout == "table":
+        rows = ""
+        for n, m in enumerate(messages, first):
+            link, answered, status = cells(m)
+            rows += (
+                f'<tr><td class="xh">{n}</td><td class="bt">{link}</td><td class="lb">{m.category}</td>'
+                f'<td class="sj">{board_day(site, m.asked_on)}</td><td class="sj">{answered}</td>'
+                f'<td class="zt">{status}</td></tr>'
+            )
+        head = "<tr><th>序号</th><th>留言标题</th><th>类别</th><th>留言时间</th><th>答复时间</th><th>状态</th></tr>"
+        return f'<table class="board-table">{head}{rows}</table>'
+    items = ""
+    for m in messages:
+        link, answered, status = cells(m)
+        reply = f'<span class="dfsj">答复时间：{answered}</span>' if answered else ""
+        items += (
+            f'<li><span class="lb">[{m.category}]</span>{link}<span class="lysj">留言时间：{board_day(site, m.asked_on)}'
+            f'</span>{reply}<span class="zt">{status}</span></li>'
+        )
+    return f'<ul class="board-list">{items}</ul>'
+
+
+def _board_pager(site: Site, page: int, pages: int, total: int) -> str:
+    links = f'<a href="{_board_page_href(site, 0)}">首页</a>'
+    if page > 0:
+        links += f'<a href="{_board_page_href(site, page - 1)}">上一页</a>'
+    links += "".join(
+        f"<span>{n + 1}</span>" if n == page else f'<a href="{_board_page_href(site, n)}">{n + 1}</a>'
+        for n in range(pages)
+    )
+    if page + 1 < pages:
+        links += f'<a href="{_board_page_href(site, page + 1)}">下一页</a>'
+    links += f'<a href="{_board_page_href(site, pages - 1)}">尾页</a>'
+    return f'<div class="page">共{total}条　第{page + 1}页/共{pages}页　{links}</div>'
+
+
+def message_board(site: Site, at: datetime, page: int = 0) -> str | None:
+    """A list page of the board as at ``at``: newest messages first; None past the last page."""
+    board = site.board
+    if board is None:
+        return None
+    spec, w = board.spec, site.spec
+    visible = board.visible(at)
+    pages = max(1, -(-len(visible) // spec.page_size))
+    if page >= pages:
+        return None
+    shown = visible[page * spec.page_size : (page + 1) * spec.page_size]
+    body = _board_rows(site, shown, at, page * spec.page_size + 1) if shown else '<div class="no-data">暂无留言</div>'
+    tabs = f'<a class="on" href="{_board_page_href(site, 0)}">{escape(spec.name)}</a>' + "".join(
+        f'<a href="javascript:;">{tab}</a>' for tab in BOARD_TABS
+    )
+    intro = (
+        f'<div class="board-note">本栏目受理群众咨询、建议和投诉，{escape(site.unit_name)}承诺在{spec.reply_days}个'
+        "工作日内答复。涉法涉诉及信访事项请通过法定途径反映。</div>"
+    )
     return (
-        _head(site, f"互动交流_{site.spec.name}")
+        _head(site, f"{spec.name}_{w.name}", f'<meta name="ColumnName" content="{escape(spec.name)}">')
         + _top(site, at)
-        + '<div class="main w"><h2>互动交流</h2><ul><li><a href="javascript:;">领导信箱</a></li>'
-        + '<li><a href="javascript:;">咨询投诉</a></li><li><a href="javascript:;">意见征集</a></li></ul></div>'
+        + f'<div class="main w"><div class="crumb">当前位置：<a href="/sites/{w.id}/">首页</a> &gt; 互动交流 &gt; '
+        + f'{escape(spec.name)}</div><div class="hd-tabs">{tabs}</div>{intro}'
+        + f'<div class="column board">{body}{_board_pager(site, page, pages, len(visible))}</div></div>'
+        + _footer(site, at)
+    )
+
+
+def message_detail(site: Site, m: BoardMessage, at: datetime) -> str:
+    """One message with its answer, labelled as detail pages print them."""
+    assert site.board is not None
+    w, spec = site.spec, site.board.spec
+    answered = m.answered_by(at) and m.answered_at is not None
+
+    def when(t: datetime) -> str:
+        return f"{board_day(site, t.date())} {t:%H:%M}"
+
+    rows = [
+        ("留言标题", escape(m.title)),
+        ("留言类别", m.category),
+        ("留言时间", when(m.asked_at)),
+        ("留言内容", f"{escape(m.title)}，望予以答复。"),
+    ]
+    if answered and m.answered_at is not None:
+        rows += [
+            ("答复单位", escape(site.unit_name)),
+            ("答复时间", when(m.answered_at)),
+            ("答复内容", "您好！您反映的问题已收悉，我单位已安排专人核实办理，感谢您的关注和支持。"),
+        ]
+    rows.append(("办理状态", "已答复" if answered else "未答复"))
+    table = "".join(f"<tr><th>{label}</th><td>{value}</td></tr>" for label, value in rows)
+    return (
+        _head(site, f"{m.title}_{spec.name}_{w.name}")
+        + _top(site, at)
+        + f'<div class="main w"><div class="crumb">当前位置：<a href="/sites/{w.id}/">首页</a> &gt; '
+        + f'<a href="/sites/{w.id}/hdjl/">{escape(spec.name)}</a> &gt; 留言详情</div>'
+        + f'<div class="article"><h1>{escape(m.title)}</h1><table class="board-detail">{table}</table></div></div>'
         + _footer(site, at)
     )
 

@@ -66,7 +66,9 @@ class ColumnState(Cadence):
 
 
 class AccountState(Cadence):
-    pass
+    closure_notice: StrictBool = Field(
+        default=False, description="the newest post (stale_days before the point) is a 停更公告: a zombie if it stays"
+    )
 
 
 class PeriodSpec(_Strict):
@@ -115,6 +117,24 @@ class UnitSpec(_Strict):
     mobiles: list[Mobile] = Field(default_factory=list)
 
 
+class MessageBoardSpec(_Strict):
+    """A website's message board (互动交流 / 领导信箱), served at ``/sites/{site}/hdjl/``.
+
+    Messages arrive ``per_week`` on average, evenly spread with a deterministic jitter, from 60 days before the window
+    to the day before the monitoring point. Each is answered within ``reply_days`` working days (shared.workdays:
+    holidays and 调休 count), except ``overdue`` messages asked within the window, answered 1–3 working days late,
+    and ``unanswered_over_3_months`` messages asked more than 3 months before the monitoring point and never answered
+    (W-V5 留言未及时办理).
+    """
+
+    name: Text = "领导信箱"
+    reply_days: int = Field(default=5, ge=1, le=30, description="promised reply time (承诺答复时限), working days")
+    per_week: float = Field(default=2.0, gt=0, le=50, description="messages asked per week, on average")
+    overdue: int = Field(default=0, ge=0, le=50, description="window messages answered after reply_days")
+    unanswered_over_3_months: int = Field(default=0, ge=0, le=10, description="old messages never answered")
+    page_size: int = Field(default=20, ge=5, le=40, description="messages per list page")
+
+
 class WebsiteSpec(_Strict):
     id: Id
     name: Text
@@ -125,7 +145,8 @@ class WebsiteSpec(_Strict):
     date_style: DateStyle = "iso"
     layout: Literal["list", "table"] | None = Field(default=None, description="list pages; default by type")
     greeting: StrictBool = False
-    has_message_board: StrictBool = False
+    has_message_board: StrictBool = Field(default=False, description="a message board with the default settings")
+    message_board: MessageBoardSpec | None = Field(default=None, description="the site's message board, if any")
     icp: str = Field(default="", description="ICP备案号; default derived from site_code")
     police_record: str = Field(default="", description="公安机关备案号; default derived from site_code")
     registered_on: date
@@ -135,6 +156,18 @@ class WebsiteSpec(_Strict):
     @property
     def list_layout(self) -> Literal["list", "table"]:
         return self.layout or ("list" if self.type == "门户" else "table")
+
+    @property
+    def board(self) -> MessageBoardSpec | None:
+        """The message board: ``message_board``, or the defaults when only ``has_message_board`` is set."""
+        if self.message_board is not None:
+            return self.message_board
+        return MessageBoardSpec() if self.has_message_board else None
+
+    @property
+    def board_id(self) -> str:
+        """The board's target id (a registry target of type message_board)."""
+        return f"{self.id}-hdjl"
 
 
 class ColumnSpec(_Strict):
@@ -157,10 +190,32 @@ class AccountSpec(_Strict):
     states: AccountState = Field(default_factory=AccountState)
 
 
+class PreviousProblem(_Strict):
+    """A problem the previous period found on a target, and whether the unit put it right after that period."""
+
+    target: Id
+    states: dict[str, Any] = Field(
+        description="the target's states in the previous period, anchored to its monitoring point; they replace "
+        "(not merge with) the target's own states, fields not given taking their defaults"
+    )
+    rectified: StrictBool = Field(
+        description="true: fixed right after the previous monitoring point (a re-check then passes); false: still "
+        "as it was until the current window opens (a re-check in between fails)"
+    )
+
+
+class PreviousSpec(_Strict):
+    """Last quarter (上季度): its period, and the problems it found (simulator.phases renders them)."""
+
+    period: PeriodSpec
+    problems: list[PreviousProblem] = Field(default_factory=list)
+
+
 class Scenario(_Strict):
     name: Text
     city: Text
     period: PeriodSpec
+    previous: PreviousSpec | None = Field(default=None, description="last quarter's period and problems")
     notice: NoticeSpec
     units: list[UnitSpec] = Field(min_length=1)
     websites: list[WebsiteSpec] = Field(default_factory=list)
@@ -186,23 +241,31 @@ class Scenario(_Strict):
     def target_ids(self) -> list[str]:
         return [w.id for w in self.websites] + [c.id for c in self.columns] + [a.id for a in self.accounts]
 
+    def state_model(self, target_id: str) -> type[WebsiteState] | type[ColumnState] | type[AccountState] | None:
+        """The states type of a target (None for an unknown id)."""
+        if any(w.id == target_id for w in self.websites):
+            return WebsiteState
+        if any(c.id == target_id for c in self.columns):
+            return ColumnState
+        return AccountState if any(a.id == target_id for a in self.accounts) else None
+
+    def previous_states(self, problem: PreviousProblem) -> WebsiteState | ColumnState | AccountState:
+        """A previous problem's states as its target's states type (validated with the scenario)."""
+        model = self.state_model(problem.target)
+        if model is None:
+            raise KeyError(problem.target)
+        return model.model_validate(problem.states)
+
     def to_inventory(self, base_url: str) -> Inventory:
-        """Units, targets (URLs per the simulator's HTTP contract) and the one monitoring period."""
+        """Units, targets (URLs per the simulator's HTTP contract) and the periods: this one, then the previous."""
         base = base_url.rstrip("/")
         counties = {u.id: u.county for u in self.units}
-        period = Period(
-            period_id=self.period.id,
-            window_start=self.period.window_start_at,
-            monitoring_point=self.period.monitoring_point_at,
-            mode="spot_check" if self.period.sampling else "census",
-            sampling=self.period.sampling,
-            scope=self.period.scope,
-            rule_set=self.period.rule_set,
-        )
+        periods = [_period(self.period)] + ([_period(self.previous.period)] if self.previous else [])
         targets = [self._website_target(w, base, counties) for w in self.websites]
+        targets += [self._board_target(w, base, counties) for w in self.websites if w.board is not None]
         targets += [self._column_target(c, base, counties) for c in self.columns]
         targets += [self._account_target(a, base, counties) for a in self.accounts]
-        return Inventory(units=[_unit(u) for u in self.units], targets=targets, periods=[period])
+        return Inventory(units=[_unit(u) for u in self.units], targets=targets, periods=periods)
 
     def _status(self, closed_on: date | None) -> TargetStatus:
         closed = closed_on is not None and closed_on <= self.period.monitoring_point
@@ -217,7 +280,25 @@ class Scenario(_Strict):
             unit_id=w.unit,
             county=counties[w.unit],
             site_code=w.site_code,
-            has_message_board=w.has_message_board,
+            has_message_board=w.board is not None,
+            status=self._status(w.closed_on),
+            registered_on=w.registered_on,
+            closed_on=w.closed_on,
+        )
+
+    def _board_target(self, w: WebsiteSpec, base: str, counties: dict[str, str]) -> Target:
+        board = w.board
+        assert board is not None
+        return Target(
+            target_id=w.board_id,
+            type=TargetType.message_board,
+            name=f"{w.name}{board.name}",
+            url=f"{base}/sites/{w.id}/hdjl/",
+            unit_id=w.unit,
+            county=counties[w.unit],
+            site_id=w.id,
+            site_code=w.site_code,
+            reply_days=board.reply_days,
             status=self._status(w.closed_on),
             registered_on=w.registered_on,
             closed_on=w.closed_on,
@@ -257,6 +338,18 @@ class Scenario(_Strict):
         )
 
 
+def _period(p: PeriodSpec) -> Period:
+    return Period(
+        period_id=p.id,
+        window_start=p.window_start_at,
+        monitoring_point=p.monitoring_point_at,
+        mode="spot_check" if p.sampling else "census",
+        sampling=p.sampling,
+        scope=p.scope,
+        rule_set=p.rule_set,
+    )
+
+
 def _unit(u: UnitSpec) -> Unit:
     return Unit(
         unit_id=u.id,
@@ -275,7 +368,8 @@ def reference_problems(s: Scenario) -> list[str]:
     """Cross-entry checks: duplicate ids, unknown references, dates that contradict each other."""
     problems: list[str] = []
     problems += _duplicates("units", [u.id for u in s.units])
-    problems += _duplicates("targets (websites, columns, accounts)", s.target_ids())
+    boards = [w.board_id for w in s.websites if w.board is not None]
+    problems += _duplicates("targets (websites, columns, accounts)", s.target_ids() + boards)
     unit_ids = {u.id for u in s.units}
     site_ids = {w.id for w in s.websites}
     for i, u in enumerate(s.units):
@@ -287,6 +381,10 @@ def reference_problems(s: Scenario) -> list[str]:
         where = f"websites[{i}] (id={w.id})"
         problems += _unknown_unit(where, w.unit, unit_ids)
         problems += _lifetime(where, w.registered_on, w.closed_on, s.period.monitoring_point, w.states.stale_days)
+        if w.board is not None:
+            from simulator.messages import board_problems  # the board's messages are built from this module's types
+
+            problems += board_problems(f"{where}.message_board", w, s.period)
     for i, c in enumerate(s.columns):
         where = f"columns[{i}] (id={c.id})"
         if c.site not in site_ids:
@@ -301,6 +399,39 @@ def reference_problems(s: Scenario) -> list[str]:
         problems += _lifetime(where, a.registered_on, a.closed_on, s.period.monitoring_point, a.states.stale_days)
     if s.notice.deadline < s.notice.date:
         problems.append("notice.deadline: must not be before notice.date")
+    if s.previous is not None:
+        problems += _previous_problems(s, s.previous)
+    return problems
+
+
+def _previous_problems(s: Scenario, previous: PreviousSpec) -> list[str]:
+    problems: list[str] = []
+    if previous.period.id == s.period.id:
+        problems.append(f"previous.period.id: '{previous.period.id}' is the current period's id")
+    if previous.period.monitoring_point >= s.period.window_start:
+        problems.append("previous.period.monitoring_point: must be before period.window_start")
+    problems += _duplicates("previous.problems", [p.target for p in previous.problems])
+    point = previous.period.monitoring_point
+    lives = {w.id: (w.registered_on, w.closed_on) for w in s.websites}
+    lives |= {a.id: (a.registered_on, a.closed_on) for a in s.accounts}
+    lives |= {c.id: lives[c.site] for c in s.columns if c.site in lives}
+    for i, problem in enumerate(previous.problems):
+        where = f"previous.problems[{i}] (target={problem.target})"
+        if problem.target not in lives:
+            problems.append(f"{where}.target: unknown target '{problem.target}'")
+            continue
+        registered, closed = lives[problem.target]
+        if registered > point or (closed is not None and closed <= point):
+            problems.append(f"{where}.target: does not run at the previous monitoring point ({point})")
+            continue
+        try:
+            states = s.previous_states(problem)
+        except ValidationError as exc:
+            problems += [f"{where}.states.{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
+            continue
+        newest = point - timedelta(days=states.stale_days)
+        if newest < registered:
+            problems.append(f"{where}.states.stale_days: the newest item ({newest}) would be before registration")
     return problems
 
 

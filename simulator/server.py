@@ -16,6 +16,7 @@ from aiohttp import web
 from shared.clock import CHINA_TZ
 from shared.logging import get_logger
 from simulator import render
+from simulator.phases import Phases
 from simulator.scenario import Scenario, ScenarioError, parse_scenario
 from simulator.timeline import outage
 from simulator.truth import expected_numbers, expected_outcomes
@@ -29,14 +30,23 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 class Simulator:
-    """The current scenario and its precomputed world; a PATCH swaps in a new world at once."""
+    """The current scenario and its precomputed worlds; a PATCH swaps in new ones at once."""
 
     def __init__(self, scenario: Scenario) -> None:
-        self.world = World(scenario)
+        self.phases = Phases(scenario)
+
+    @property
+    def world(self) -> World:
+        """This quarter's world (the one shown after the previous period and its unrectified weeks)."""
+        return self.phases.current
 
     @property
     def scenario(self) -> Scenario:
-        return self.world.scenario
+        return self.phases.scenario
+
+    def world_at(self, at: datetime) -> World:
+        """The world shown at a sim instant: last quarter's before its monitoring point (simulator.phases)."""
+        return self.phases.world_at(at)
 
     def patch(self, target_id: str, changes: dict[str, Any]) -> dict[str, Any]:
         """Merge ``changes`` into a target's ``states``; raises KeyError (unknown id) or ScenarioError (invalid)."""
@@ -45,7 +55,7 @@ class Simulator:
             for entry in data[collection]:
                 if entry["id"] == target_id:
                     entry["states"] = _merge(entry["states"], changes)
-                    self.world = World(parse_scenario(data, f"PATCH {target_id}"), self.world)
+                    self.phases = Phases(parse_scenario(data, f"PATCH {target_id}"), self.phases)
                     return dict(entry["states"])
         raise KeyError(target_id)
 
@@ -88,14 +98,15 @@ def _lives(registered_on: date, closed_on: date | None, at: datetime) -> bool:
 async def _site_or_failure(request: web.Request) -> tuple[Site, datetime] | web.StreamResponse:
     """The site and the sim instant, or the response a down, closed or unknown site gives."""
     sim: Simulator = request.app[SIM]
-    site = sim.world.sites.get(request.match_info["site"])
+    at = sim_time(request)
+    world = sim.world_at(at)
+    site = world.sites.get(request.match_info["site"])
     if site is None:
         raise web.HTTPNotFound(text="404 Not Found")
-    at = sim_time(request)
     if not _lives(site.spec.registered_on, site.spec.closed_on, at):
         return web.Response(text=render.closed_page(site.spec.name), status=404, content_type="text/html")
     availability = site.spec.states.availability
-    window = outage(site.spec.id, availability, sim.world.point)
+    window = outage(site.spec.id, availability, world.point)
     if availability is not None and window is not None and window[0] <= at < window[1]:
         if availability.mode == "error":
             return web.Response(status=503, text="503 Service Temporarily Unavailable")
@@ -130,14 +141,41 @@ async def column(request: web.Request) -> web.StreamResponse:
         return got
     site, at = got
     block_id = request.match_info["block"]
-    if block_id == "hdjl" and site.spec.has_message_board:
-        return _html(site, render.message_board(site, at))
+    if block_id == "hdjl" and site.board is not None:
+        return _board_page(site, at, 0)
     if block_id == "index.html":
         return _html(site, render.homepage(site, at))
     block = site.by_id.get(block_id)
     if block is None:
         return _html(site, "<h1>404 您访问的页面不存在</h1>", 404)
     return _html(site, render.column_page(site, block, at))
+
+
+def _board_page(site: Site, at: datetime, page: int) -> web.Response:
+    text = render.message_board(site, at, page)
+    return _html(site, text) if text is not None else _html(site, "<h1>404 您访问的页面不存在</h1>", 404)
+
+
+async def board_page(request: web.Request) -> web.StreamResponse:
+    """A later list page of a message board: /sites/{site}/hdjl/index_1.html is the second page."""
+    got = await _site_or_failure(request)
+    if isinstance(got, web.StreamResponse):
+        return got
+    site, at = got
+    if site.board is None:
+        return _html(site, "<h1>404 您访问的页面不存在</h1>", 404)
+    return _board_page(site, at, int(request.match_info["page"]))
+
+
+async def board_message(request: web.Request) -> web.StreamResponse:
+    got = await _site_or_failure(request)
+    if isinstance(got, web.StreamResponse):
+        return got
+    site, at = got
+    message = site.board.by_slug.get(request.match_info["slug"]) if site.board else None
+    if message is None or message.asked_at > at:
+        return _html(site, "<h1>404 您访问的页面不存在</h1>", 404)
+    return _html(site, render.message_detail(site, message, at))
 
 
 async def article(request: web.Request) -> web.StreamResponse:
@@ -154,8 +192,8 @@ async def article(request: web.Request) -> web.StreamResponse:
 
 async def feed(request: web.Request) -> web.StreamResponse:
     sim: Simulator = request.app[SIM]
-    found = sim.world.feeds.get(request.match_info["account"])
     at = sim_time(request)
+    found = sim.world_at(at).feeds.get(request.match_info["account"])
     if found is None or not _lives(found.spec.registered_on, found.spec.closed_on, at):
         raise web.HTTPNotFound(text="404 Not Found")
     base = f"{request.scheme}://{request.host}"
@@ -164,9 +202,10 @@ async def feed(request: web.Request) -> web.StreamResponse:
 
 async def post(request: web.Request) -> web.StreamResponse:
     sim: Simulator = request.app[SIM]
-    found = sim.world.feeds.get(request.match_info["account"])
+    at = sim_time(request)
+    found = sim.world_at(at).feeds.get(request.match_info["account"])
     item = found.stream.by_slug.get(request.match_info["slug"]) if found else None
-    if found is None or item is None or item.published_at > sim_time(request):
+    if found is None or item is None or item.published_at > at:
         raise web.HTTPNotFound(text="404 Not Found")
     return web.Response(text=render.post_page(found, item), content_type="text/html", charset="utf-8")
 
@@ -218,6 +257,8 @@ def create_app(scenario: Scenario) -> web.Application:
     app.router.add_get("/sites/{site}/{block}/", column)
     app.router.add_get("/sites/{site}/{block}", column)
     app.router.add_get(r"/sites/{site}/{block}/{slug:t\d{8}_\d+}.html", article)
+    app.router.add_get(r"/sites/{site}/hdjl/index_{page:\d{1,4}}.html", board_page)
+    app.router.add_get(r"/sites/{site}/hdjl/{slug:m\d+}.html", board_message)
     app.router.add_get("/feeds/{account}.xml", feed)
     app.router.add_get(r"/feeds/{account}/{slug:t\d{8}_\d+}.html", post)
     return app

@@ -100,3 +100,53 @@ def make_title(kind: str, seed: str, seq: int, org: str, city: str, counties: tu
     return templates[h % len(templates)].format(
         org=org, city=city, county=county, topic=TOPICS[(h >> 16) % len(TOPICS)]
     )
+
+
+# Messages on a board (留言), by category: what residents ask, suggest and complain about. No digits, no status words.
+MESSAGE_TEMPLATES = {
+    "咨询": (
+        "请问{thing}在哪里办理",
+        "{thing}需要准备哪些材料",
+        "关于{thing}办理时限的问题",
+        "{place}{thing}可以网上办理吗",
+        "外地户籍人员如何办理{thing}",
+    ),
+    "建议": (
+        "建议在{place}增设公交站点",
+        "关于加强{topic}宣传的建议",
+        "建议{place}政务服务大厅延长午间服务",
+        "建议优化{thing}的办理流程",
+    ),
+    "投诉": (
+        "{place}夜间施工噪音扰民",
+        "{place}占道经营影响通行",
+        "反映{place}路灯长期不亮",
+        "{place}小区物业乱收费",
+    ),
+}
+THINGS = (
+    "居住证",
+    "不动产登记",
+    "城乡居民医保参保",
+    "灵活就业人员社保缴费",
+    "新生儿户口登记",
+    "残疾人证",
+    "高龄津贴",
+    "公租房申请",
+    "创业担保贷款",
+    "营业执照变更",
+    "老年人优待证",
+    "职业技能等级证书",
+)
+PLACES = ("老城区", "客运站附近", "农贸市场周边", "新区", "学校门口", "滨河路")
+
+
+def make_message_title(category: str, seed: str, seq: int, counties: tuple[str, ...] = ()) -> str:
+    h = stable_hash(seed, "message", seq)
+    templates = MESSAGE_TEMPLATES[category]
+    place = PLACES[(h >> 8) % len(PLACES)]
+    if counties:
+        place = counties[(h >> 24) % len(counties)] + place
+    return templates[h % len(templates)].format(
+        thing=THINGS[(h >> 16) % len(THINGS)], place=place, topic=TOPICS[(h >> 32) % len(TOPICS)]
+    )

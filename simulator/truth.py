@@ -7,7 +7,23 @@ notices word them:
 - website 不合格 if its availability failure share over the worst 7-day window is at least 5 % (站点无法访问), or its
   homepage's newest item is more than 14 days old (首页长期不更新);
 - column 不合格 if it is empty (空白栏目), or its newest item is older than its update period (栏目长期不更新);
-- account 不合格 if its newest post is more than 14 days old (内容长期不更新).
+- account 不合格 if its newest post is more than 14 days old (内容长期不更新), and also if that post is a 停更公告
+  more than 30 days old while the account still exists (未及时注销, the 僵尸账号 of the notices);
+- website 不合格 if the period checks interaction (W-V5) and a message of its board asked in the year before the
+  monitoring point was not answered within 3 months (a last day on a holiday moves to the next working day), or was
+  answered after them (留言未及时办理). A website without a board is 数据不足 when the period's scope names
+  ``interaction`` (the system has no board to read); without a scope the truth leaves W-V5 aside for such a site,
+  as it leaves aside the other rules the simulator cannot exhibit.
+
+网民留言办理情况 (the notice's （四）, when the period checks interaction): the boards of the running (and checked)
+websites, the messages asked within the window, and of those the replies overdue against the board's promised
+``reply_days`` working days (answered later, or unanswered past it at the monitoring point). Working days are the
+published national calendar (shared.workdays).
+
+Last quarter (``scenario.previous``): a listed problem counts as found (问题网站/问题专栏/不合格政务新媒体) when its
+target ran at the previous monitoring point, was checked in that period, and its previous states fail; as rectified
+when it is also ``rectified`` (the unit reports it and the re-check passes; simulator.phases keeps an unrectified one
+broken until the current window opens). Every other target is healthy in the previous period.
 
 Staleness is counted in calendar days of Beijing time: ``monitoring_point.date - newest_item.date``. A target
 "runs" at the monitoring point if it was registered on or before that date and its ``closed_on`` (the first day it no
@@ -25,10 +41,13 @@ from pydantic import BaseModel, ConfigDict
 
 from shared.events import Outcome, TargetType
 from shared.sampling import checked_in
-from simulator.scenario import Availability, Scenario
+from shared.workdays import NATIONAL, add_months
+from simulator.messages import BoardMessage, board_messages
+from simulator.scenario import AccountState, Availability, ColumnState, PeriodSpec, Scenario, WebsiteSpec, WebsiteState
 
 MAX_HOMEPAGE_STALE_DAYS = 14  # 首页 2 周无更新: 14 days passes, 15 fails
 MAX_ACCOUNT_STALE_DAYS = 14  # 监测时间点前 2 周内无更新: 14 days passes, 15 fails
+MAX_CLOSURE_DAYS = 30  # an account must be closed within 30 days of its 停更公告: 30 passes, 31 fails (local rule)
 FAIL_SHARE = Fraction(5, 100)  # 「超过（含）」: exactly 5 % of visits failed is already a veto
 WINDOW_DAYS = 7  # availability is judged over one week
 VISIT_TIMEOUT_S = 15.0  # a visit not opened after 15 s fails: a slow answer of 15 s or more is a failed visit
@@ -38,6 +57,10 @@ LABEL_HOMEPAGE_STALE = "首页长期不更新"
 LABEL_EMPTY_COLUMN = "空白栏目"
 LABEL_COLUMN_STALE = "栏目长期不更新"
 LABEL_ACCOUNT_STALE = "内容长期不更新"
+LABEL_ZOMBIE = "未及时注销"
+LABEL_MESSAGES_OVERDUE = "留言未及时办理"
+REPLY_MONTHS = 3  # W-V5: 「超过3个月未答复」
+LOOKBACK_MONTHS = 12  # W-V5: 「监测时间点前1年内」
 
 PLATFORM_ORDER = ("微信公众号", "微博", "抖音", "快手", "头条号", "百家号", "视频号")
 PROBLEM_SEPARATOR = "；"
@@ -70,6 +93,28 @@ class PlatformGroup(_Frozen):
     rows: list[Row]
 
 
+class TypeCounts(_Frozen):
+    websites: int = 0
+    columns: int = 0
+    accounts: int = 0
+
+
+class PreviousNumbers(_Frozen):
+    """上季度通报问题整改情况: the previous period's problem targets by type, and those rectified."""
+
+    period_id: str
+    found: TypeCounts
+    rectified: TypeCounts
+
+
+class ExpectedInteraction(_Frozen):
+    """网民留言办理情况: boards, messages asked within the window, replies overdue among them."""
+
+    platforms: int
+    messages: int
+    overdue: int
+
+
 class ExpectedNumbers(_Frozen):
     period_id: str
     websites_running: int
@@ -86,6 +131,8 @@ class ExpectedNumbers(_Frozen):
     website_rows: list[Row]  # 附件1
     account_groups: list[PlatformGroup]  # 附件2, by platform; 序号 runs on across groups
     column_rows: list[Row]  # not an attachment: the unqualified columns, for the text of the notice
+    previous: PreviousNumbers | None = None  # None: the scenario describes no previous period
+    interaction: ExpectedInteraction | None = None  # None: the period does not check interaction, or has no board
 
 
 def is_running(registered_on: date, closed_on: date | None, point: date) -> bool:
@@ -125,9 +172,57 @@ def column_problems(empty: bool, stale_days: int, update_period_days: int) -> li
     return [LABEL_COLUMN_STALE] if stale_days > update_period_days else []
 
 
-def account_problems(stale_days: int) -> list[str]:
-    """内容长期不更新 when the newest post is more than 14 days old (14 passes, 15 fails)."""
-    return [LABEL_ACCOUNT_STALE] if stale_days > MAX_ACCOUNT_STALE_DAYS else []
+def account_problems(stale_days: int, closure_notice: bool = False) -> list[str]:
+    """内容长期不更新 when the newest post is more than 14 days old (14 passes, 15 fails); 未及时注销 besides when
+    that post is a 停更公告 more than 30 days old (30 passes, 31 fails), in the evaluator's order of rules."""
+    problems = [LABEL_ACCOUNT_STALE] if stale_days > MAX_ACCOUNT_STALE_DAYS else []
+    if closure_notice and stale_days > MAX_CLOSURE_DAYS:
+        problems.append(LABEL_ZOMBIE)
+    return problems
+
+
+def checks_interaction(period: PeriodSpec) -> bool:
+    return period.scope is None or "interaction" in period.scope
+
+
+def reply_limit_end(asked: date) -> date:
+    """The last day of the 3-month limit; a last day on a holiday or rest day moves to the next working day."""
+    return NATIONAL.next_working_day_on_or_after(add_months(asked, REPLY_MONTHS)).due
+
+
+def answered_on_by(m: BoardMessage, point: date) -> date | None:
+    """The answer's day, if it was given by the monitoring point's day."""
+    return m.answered_on if m.answered_on is not None and m.answered_on <= point else None
+
+
+def message_problems(messages: Iterable[BoardMessage], point: date) -> list[str]:
+    """留言未及时办理 when a message of the look-back year was not answered within 3 months (or answered later)."""
+    since = add_months(point, -LOOKBACK_MONTHS)
+    for m in messages:
+        if not since <= m.asked_on <= point:
+            continue
+        answered, end = answered_on_by(m, point), reply_limit_end(m.asked_on)
+        if (answered is None and point > end) or (answered is not None and answered > end):
+            return [LABEL_MESSAGES_OVERDUE]
+    return []
+
+
+def overdue_reply(m: BoardMessage, reply_days: int, point: date) -> bool:
+    """Answered after ``reply_days`` working days, or unanswered past them at the monitoring point."""
+    due = NATIONAL.add_working_days(m.asked_on, reply_days).due
+    answered = answered_on_by(m, point)
+    return answered > due if answered is not None else point > due
+
+
+def _website_expectation(scenario: Scenario, w: WebsiteSpec) -> tuple[list[str], bool]:
+    """The website's problems, and whether it lacks the data for a conclusion (no board under an interaction scope)."""
+    period = scenario.period
+    problems = website_problems(w.states.stale_days, w.states.availability)
+    if not checks_interaction(period):
+        return problems, False
+    if w.board is None:
+        return problems, period.scope is not None
+    return problems + message_problems(board_messages(w, period), period.monitoring_point), False
 
 
 def expected_outcomes(scenario: Scenario) -> dict[str, Expectation]:
@@ -136,8 +231,11 @@ def expected_outcomes(scenario: Scenario) -> dict[str, Expectation]:
     counties = {u.id: u.county for u in scenario.units}
     out: dict[str, Expectation] = {}
 
-    def put(tid: str, kind: TargetType, name: str, unit: str, running: bool, problems: list[str]) -> None:
-        outcome = (Outcome.unqualified if problems else Outcome.qualified) if running else None
+    def put(
+        tid: str, kind: TargetType, name: str, unit: str, running: bool, problems: list[str], unsure: bool = False
+    ) -> None:
+        passed = Outcome.insufficient if unsure else Outcome.qualified
+        outcome = (Outcome.unqualified if problems else passed) if running else None
         out[tid] = Expectation(
             target_id=tid,
             target_type=kind,
@@ -151,14 +249,8 @@ def expected_outcomes(scenario: Scenario) -> dict[str, Expectation]:
 
     for w in scenario.websites:
         running = is_running(w.registered_on, w.closed_on, point)
-        put(
-            w.id,
-            TargetType.website,
-            w.name,
-            w.unit,
-            running,
-            website_problems(w.states.stale_days, w.states.availability),
-        )
+        problems, unsure = _website_expectation(scenario, w)
+        put(w.id, TargetType.website, w.name, w.unit, running, problems, unsure)
     for c in scenario.columns:
         site = scenario.website(c.site)
         running = is_running(site.registered_on, site.closed_on, point)
@@ -166,7 +258,8 @@ def expected_outcomes(scenario: Scenario) -> dict[str, Expectation]:
         put(c.id, TargetType.column, c.name, scenario.column_unit(c), running, problems)
     for a in scenario.accounts:
         running = is_running(a.registered_on, a.closed_on, point)
-        put(a.id, TargetType.account, a.name, a.unit, running, account_problems(a.states.stale_days))
+        problems = account_problems(a.states.stale_days, a.states.closure_notice)
+        put(a.id, TargetType.account, a.name, a.unit, running, problems)
     return out
 
 
@@ -188,7 +281,8 @@ def expected_numbers(scenario: Scenario) -> ExpectedNumbers:
 
     # A spot check counts its sample: the same draw the registry and the reporter make (shared/sampling.py).
     inventory = scenario.to_inventory("http://127.0.0.1")
-    checked = {t.target_id for t in checked_in(inventory.periods[0], inventory.targets)}
+    this_period = next(p for p in inventory.periods if p.period_id == period.id)
+    checked = {t.target_id for t in checked_in(this_period, inventory.targets)}
 
     def failed(kind: TargetType) -> list[Expectation]:
         return [e for e in running(kind) if e.target_id in checked and e.outcome is Outcome.unqualified]
@@ -197,7 +291,7 @@ def expected_numbers(scenario: Scenario) -> ExpectedNumbers:
         return sum(1 for e in running(kind) if e.target_id in checked)
 
     sites, columns, accounts = running(TargetType.website), running(TargetType.column), running(TargetType.account)
-    board_sites = {w.id for w in scenario.websites if w.has_message_board}
+    board_sites = {w.id for w in scenario.websites if w.board is not None}
     platforms = {a.id: a.platform for a in scenario.accounts}
     return ExpectedNumbers(
         period_id=period.id,
@@ -217,7 +311,83 @@ def expected_numbers(scenario: Scenario) -> ExpectedNumbers:
         website_rows=_rows(scenario, failed(TargetType.website)),
         account_groups=_groups(scenario, failed(TargetType.account), platforms),
         column_rows=_rows(scenario, failed(TargetType.column)),
+        previous=expected_previous(scenario),
+        interaction=_interaction(scenario, {e.target_id for e in sites}, checked),
     )
+
+
+def _interaction(scenario: Scenario, running_sites: set[str], checked: set[str]) -> ExpectedInteraction | None:
+    """The boards of running, checked websites (the board itself checked too), and their window's messages."""
+    period = scenario.period
+    if not checks_interaction(period):
+        return None
+    boards = [
+        w
+        for w in scenario.websites
+        if w.board is not None and w.id in running_sites and w.id in checked and w.board_id in checked
+    ]
+    if not boards:
+        return None
+    point = period.monitoring_point
+    messages = overdue = 0
+    for w in boards:
+        assert w.board is not None
+        for m in board_messages(w, period):
+            if period.window_start <= m.asked_on <= point:
+                messages += 1
+                overdue += overdue_reply(m, w.board.reply_days, point)
+    return ExpectedInteraction(platforms=len(boards), messages=messages, overdue=overdue)
+
+
+def expected_previous(scenario: Scenario) -> PreviousNumbers | None:
+    """Last quarter's problem targets (found) and those rectified, by type; None without a previous period."""
+    previous = scenario.previous
+    if previous is None:
+        return None
+    point = previous.period.monitoring_point
+    inventory = scenario.to_inventory("http://127.0.0.1")
+    period = next(p for p in inventory.periods if p.period_id == previous.period.id)
+    checked = {t.target_id for t in checked_in(period, inventory.targets)}
+    kinds = {t.target_id: t.type for t in inventory.targets}
+    found = {kind: 0 for kind in TargetType}
+    rectified = {kind: 0 for kind in TargetType}
+    for problem in previous.problems:
+        states = scenario.previous_states(problem)
+        if problem.target not in checked or not _runs_at(scenario, problem.target, point):
+            continue
+        if not _problems_of(states, scenario, problem.target):
+            continue
+        kind = kinds[problem.target]
+        found[kind] += 1
+        rectified[kind] += 1 if problem.rectified else 0
+    return PreviousNumbers(period_id=previous.period.id, found=_counts(found), rectified=_counts(rectified))
+
+
+def _counts(by_kind: dict[TargetType, int]) -> TypeCounts:
+    return TypeCounts(
+        websites=by_kind[TargetType.website], columns=by_kind[TargetType.column], accounts=by_kind[TargetType.account]
+    )
+
+
+def _runs_at(scenario: Scenario, target_id: str, point: date) -> bool:
+    for w in scenario.websites:
+        if w.id == target_id:
+            return is_running(w.registered_on, w.closed_on, point)
+    for c in scenario.columns:
+        if c.id == target_id:
+            site = scenario.website(c.site)
+            return is_running(site.registered_on, site.closed_on, point)
+    a = next(a for a in scenario.accounts if a.id == target_id)
+    return is_running(a.registered_on, a.closed_on, point)
+
+
+def _problems_of(states: WebsiteState | ColumnState | AccountState, scenario: Scenario, target_id: str) -> list[str]:
+    if isinstance(states, WebsiteState):
+        return website_problems(states.stale_days, states.availability)
+    if isinstance(states, ColumnState):
+        column = next(c for c in scenario.columns if c.id == target_id)
+        return column_problems(states.empty, states.stale_days, column.update_period_days)
+    return account_problems(states.stale_days, states.closure_notice)
 
 
 def _sort_key(scenario: Scenario) -> dict[str, tuple[int, int, int]]:

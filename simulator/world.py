@@ -6,10 +6,11 @@ Built once at start-up and again after a control PATCH, so a request only bisect
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
 from shared.clock import CHINA_TZ
+from simulator.messages import Board, board_messages
 from simulator.scenario import AccountSpec, ColumnSpec, Scenario, WebsiteSpec
 from simulator.timeline import HISTORY_DAYS, Item, build_items, stable_hash
 from simulator.titles import kind_of, make_title
@@ -55,6 +56,7 @@ class Site:
     links: list[Block]  # declared columns shown on the homepage as links only
     frozen_after: datetime  # the homepage shows nothing published after this instant
     columns: list[ColumnSpec]  # the declared columns it was built from
+    board: Board | None = None  # the message board (互动交流), if the site has one
     by_id: dict[str, Block] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -112,7 +114,8 @@ class World:
             (blocks if kind_of(c.column_type) in HOMEPAGE_KINDS else links).append(block)
         newest_home_day = self.point - timedelta(days=w.states.stale_days)
         frozen_after = datetime.combine(newest_home_day, time(23, 59, 59), CHINA_TZ)
-        return Site(w, self._org(w.unit), blocks, links, frozen_after, columns)
+        board = Board(w.board, board_messages(w, self.scenario.period, self.counties)) if w.board else None
+        return Site(w, self._org(w.unit), blocks, links, frozen_after, columns, board)
 
     def _column_items(self, c: ColumnSpec, earliest: date) -> list[Item]:
         if c.states.empty:
@@ -139,6 +142,9 @@ class World:
             lambda seq: make_title("post", a.id, seq, a.name, self.scenario.city),
             lambda _seq: a.id,
         )
+        if a.states.closure_notice and items:
+            # The last thing the account said: it stops updating (停更公告); a zombie if it is never closed.
+            items[0] = replace(items[0], title=f"关于“{a.name}”{a.platform}停止更新的公告")
         return Feed(a, org, Stream(items))
 
 

@@ -116,7 +116,9 @@ def with_parts(e: Evidence, parts: list[Target], at: Callable[[str, CheckKind], 
     states = [s for c in columns if (s := column_state(c, at(c.target_id, CheckKind.columns))) is not None]
     boards = [p for p in parts if p.type is TargetType.message_board]
     guides = [p for p in parts if p.type is TargetType.service_guide]
-    board_facts = [b for p in boards if (b := seen(at(p.target_id, CheckKind.interaction), InteractionFacts))]
+    read = [(p, seen(at(p.target_id, CheckKind.interaction), InteractionFacts)) for p in boards]
+    board_facts = [b for _, b in read if b is not None]
+    reply_days = {b.observation_id: p.reply_days for p, b in read if b is not None}
     guide_facts = [g for p in guides if (g := seen(at(p.target_id, CheckKind.service_guides), ServiceGuideFacts))]
     return replace(
         e,
@@ -124,6 +126,7 @@ def with_parts(e: Evidence, parts: list[Target], at: Callable[[str, CheckKind], 
         unseen_columns=len(columns) - len(states),
         boards=board_facts,
         boards_registered=len(boards),
+        board_reply_days=reply_days,
         services=guide_facts,
         services_registered=len(guides),
     )

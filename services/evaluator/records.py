@@ -1,7 +1,7 @@
 """The stored form of a verdict: the current one, its history, its outbox, and the review that stands on it.
 
-Pure: no database here. ``revision`` counts changes of the outcome or the failed vetoes (each one a
-``verdict.changed`` event); ``history`` also keeps every re-evaluation that changed any indicator's status, the
+Pure: no database here. ``revision`` counts changes of the outcome, the failed vetoes or a website's interaction
+summary (each one a ``verdict.changed`` event); ``history`` also keeps every re-evaluation that changed any indicator's status, the
 score or the rule set applied, so an office can see why a verdict moved and under which rules.
 """
 

@@ -1,7 +1,8 @@
 """Verdicts changed by people and by new rules: a reviewer's confirmation or override, and re-evaluating a period.
 
 Both go through the same evaluation as an observation does, as of the verdict's own instant, so a review or a new
-rule-set version leaves the same trace: a history entry, and a ``verdict.changed`` event when the outcome moves.
+rule-set version leaves the same trace: a history entry, and a ``verdict.changed`` event when the outcome moves
+(or the failed vetoes, or a website's interaction summary).
 The machine's results are never deleted: an override is kept beside them (``Verdict.review``, ``machine_outcome``).
 """
 

@@ -182,14 +182,22 @@ class EvaluatorService:
         return found
 
     def _next(self, due: Due, rules: RuleSet, judged: Judgement) -> tuple[StoredVerdict, int]:
-        """The verdict to store; a new revision with a pending event only when the outcome or the vetoes changed."""
+        """The verdict to store; a new revision with a pending event only when the outcome, the vetoes or the
+        interaction summary changed."""
         previous = due.stored
         review = Review.model_validate(previous.review) if previous and previous.review else None
         results = with_review(judged.results, review)
         machine = judged.outcome
         outcome = review.outcome if review and review.action == "override" else machine
         vetoes = failed_vetoes(results)
-        changed = previous is None or previous.outcome != outcome.value or previous.vetoes != vetoes
+        summary = judged.interaction.model_dump(mode="json") if judged.interaction is not None else None
+        # The reporter counts 网民留言办理情况 from the published verdicts: a new count is a change worth publishing.
+        changed = (
+            previous is None
+            or previous.outcome != outcome.value
+            or previous.vetoes != vetoes
+            or previous.verdict.get("interaction") != summary
+        )
         read_revision = previous.revision if previous else 0
         revision = read_revision + 1 if changed else read_revision
         current = Verdict(
@@ -205,6 +213,7 @@ class EvaluatorService:
             score=float(judged.score) if judged.score is not None else None,
             machine_outcome=machine if machine is not outcome else None,
             review=review,
+            interaction=judged.interaction,
         )
         pending = None
         if changed:

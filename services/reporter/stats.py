@@ -81,7 +81,8 @@ class Rectification(Frozen):
 
 
 class InteractionTally(Frozen):
-    """网民留言办理情况 (（四）): filled once interaction data is observed; not in the foundation slice."""
+    """网民留言办理情况 (（四）): the running websites' message boards (开设网民留言平台), the messages asked within the
+    window (接到网民留言) and the replies overdue among them (逾期答复), as the evaluator summed them per website."""
 
     platforms: int
     messages: int
@@ -352,6 +353,28 @@ def compute_numbers(
         account_groups=_grouped(failed_accounts),
         website_problems=categorize(failed_sites, by_id, WEBSITE_CATEGORY_ORDER, examples_per_problem),
         account_problems=categorize(failed_accounts, by_id, ACCOUNT_CATEGORY_ORDER, examples_per_problem),
+        interaction=interaction_tally(period, of_type[TargetType.website], latest, checked),
+    )
+
+
+def interaction_tally(
+    period: Period, websites: Sequence[Target], verdicts: dict[str, Verdict], checked: Set[str]
+) -> InteractionTally | None:
+    """（四）: the summaries on the running, checked websites' verdicts added up. None when the period does not check
+    interaction, or when no verdict carries a summary (no board was read): the notice then leaves （四） out."""
+    if period.scope is not None and "interaction" not in period.scope:
+        return None
+    found = [
+        v.interaction
+        for t in websites
+        if t.target_id in checked and (v := verdicts.get(t.target_id)) is not None and v.interaction is not None
+    ]
+    if not found:
+        return None
+    return InteractionTally(
+        platforms=sum(s.boards for s in found),
+        messages=sum(s.messages for s in found),
+        overdue=sum(s.overdue for s in found),
     )
 
 

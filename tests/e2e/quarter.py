@@ -14,7 +14,7 @@ import httpx
 import nats
 
 from simulator.scenario import Scenario
-from simulator.truth import expected_numbers, expected_outcomes
+from simulator.truth import ExpectedInteraction, expected_numbers, expected_outcomes
 from xunjian.demo import Demo, DemoResult
 
 
@@ -59,8 +59,27 @@ def assert_notice_matches_truth(scenario: Scenario, result: DemoResult) -> None:
     html = result.outputs["html"].read_text(encoding="utf-8")
     for rate in (truth.websites_pass_rate, truth.accounts_pass_rate):
         assert rate in html
+    assert_interaction_matches_truth(truth.interaction, got, html)
     for r in truth.website_rows:
         assert r.name in html
+
+
+def assert_interaction_matches_truth(truth: ExpectedInteraction | None, got: dict[str, Any], html: str) -> None:
+    """（四）网民留言办理情况: the reporter's numbers are the truth's, and the notice prints them (or leaves （四） out)."""
+    if truth is None:
+        assert got.get("interaction") is None
+        assert "网民留言办理情况" not in html
+        return
+    assert got["interaction"] == truth.model_dump()
+    printed = (
+        f"全市开设网民留言平台的政府网站和专栏共 {truth.platforms} 个，"
+        f"{got['year']} 年第三季度全市共接到网民留言 {truth.messages} 条，逾期答复 {truth.overdue} 条。"
+    )
+    assert printed.replace("第三季度", _quarter_words(got["quarter"])) in html
+
+
+def _quarter_words(quarter: int) -> str:
+    return f"第{'一二三四'[quarter - 1]}季度"
 
 
 async def assert_verdicts_match_truth(demo: Demo, scenario: Scenario) -> None:

@@ -85,6 +85,8 @@ class Evidence:
     content: Sequence[Seen[ContentFacts]] = ()
     boards: Sequence[Seen[InteractionFacts]] = ()  # the website's message boards, latest each (W-V5)
     boards_registered: int = 0
+    # Each board's promised reply time in working days (Target.reply_days), by its observation's id; None: not set.
+    board_reply_days: Mapping[str, int | None] = field(default_factory=dict)
     services: Sequence[Seen[ServiceGuideFacts]] = ()  # the website's service-guide sources, latest each (W-V6)
     services_registered: int = 0
     basics: Seen[SiteBasicsFacts] | None = None

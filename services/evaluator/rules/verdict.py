@@ -10,11 +10,11 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
-from shared.events import IndicatorResult, IndicatorStatus, Outcome, TargetType
+from shared.events import IndicatorResult, IndicatorStatus, InteractionSummary, Outcome, TargetType
 from shared.workdays import NATIONAL, WorkCalendar
 
 from .availability import evaluate_availability
-from .facts import Evidence
+from .facts import Evidence, beijing_date
 from .newmedia import evaluate_closure, evaluate_newmedia_content, evaluate_newmedia_interaction
 from .observed import failed_vetoes, result
 from .ruleset import RuleSet
@@ -35,6 +35,7 @@ from .website import (
     evaluate_interaction,
     evaluate_services,
     evaluate_site_columns,
+    interaction_summary,
     minor_findings,
 )
 
@@ -67,12 +68,14 @@ RULE_NAMES = frozenset(name for rules in RULES.values() for name, _ in rules) | 
 
 @dataclass(frozen=True)
 class Judgement:
-    """A target's results, outcome, deduction score (websites) and early warnings, as of the evidence's instant."""
+    """A target's results, outcome, deduction score (websites), early warnings and 网民留言办理情况 (websites whose
+    period checks interaction), as of the evidence's instant."""
 
     results: list[IndicatorResult]
     outcome: Outcome
     score: Fraction | None = None
     warnings: tuple[EarlyWarning, ...] = ()
+    interaction: InteractionSummary | None = None
 
 
 def in_scope(name: str, scope: Collection[str] | None) -> bool:
@@ -95,7 +98,10 @@ def judge(
         scored, points = _scoring(rules, evidence)
         results.append(scored)
     warnings = tuple(_warnings(rules, evidence, scope, calendar)) if target_type is TargetType.website else ()
-    return Judgement(results, verdict(results), points, warnings)
+    summary = None
+    if target_type is TargetType.website and in_scope("interaction", scope):
+        summary = _summary(rules, evidence, calendar)
+    return Judgement(results, verdict(results), points, warnings, summary)
 
 
 def verdict(results: Sequence[IndicatorResult]) -> Outcome:
@@ -123,6 +129,11 @@ def _interaction(rules: RuleSet, e: Evidence, calendar: WorkCalendar) -> Indicat
         text = "名录中未登记该网站的互动交流栏目（留言板），请登记后监测；未登记前暂无法判定"
         return result(rules.interaction, IndicatorStatus.insufficient, "", text)
     return evaluate_interaction(rules.interaction, e.as_of, e.boards, calendar)
+
+
+def _summary(rules: RuleSet, e: Evidence, calendar: WorkCalendar) -> InteractionSummary | None:
+    start = beijing_date(e.period.window_start)
+    return interaction_summary(rules.interaction, start, e.as_of, e.boards, e.board_reply_days, calendar)
 
 
 def _services(rules: RuleSet, e: Evidence) -> IndicatorResult:

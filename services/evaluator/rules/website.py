@@ -7,7 +7,7 @@ cases are keyed on the indicator id, so sub-items that fail together share one r
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -16,6 +16,7 @@ from shared.events import (
     IndicatorResult,
     IndicatorStatus,
     InteractionFacts,
+    InteractionSummary,
     Message,
     ServiceGuide,
     ServiceGuideFacts,
@@ -213,6 +214,44 @@ def evaluate_interaction(
         return result(rule, IndicatorStatus.failed, rule.overdue_label, text, [o for o, _ in late])
     text = f"近一年政务咨询类留言{len(valid)}条，均在{limit}内答复或尚未超期"
     return result(rule, IndicatorStatus.passed, "", text, ids(boards))
+
+
+def interaction_summary(
+    rule: InteractionRule,
+    window_start: date,
+    as_of: datetime,
+    boards: Sequence[Seen[InteractionFacts]],
+    reply_days: Mapping[str, int | None],
+    calendar: WorkCalendar = NATIONAL,
+) -> InteractionSummary | None:
+    """网民留言办理情况 of one website (the notice's （四）); None when none of its boards has been read.
+
+    Boards with a working channel count as 网民留言平台. Messages are those W-V5 counts (信访, 纪检, 访谈, 征集 and
+    undated ones left out) asked within the period's window; a reply is overdue against the board's promised
+    ``reply_days`` working days (the W-V5 limit when the board promises none): answered after that, or still
+    unanswered once it has passed.
+    """
+    if not boards:
+        return None
+    today = beijing_date(as_of)
+    messages = overdue = 0
+    for board in boards:
+        days = reply_days.get(board.observation_id)
+        limit = replies.ReplyLimit(working_days=days) if days else rule.reply_limit
+        for m in board.facts.messages:
+            if not counted(rule, today, m) or m.asked_on is None or m.asked_on < window_start:
+                continue
+            messages += 1
+            overdue += late_against(replies.reply_deadline(limit, m.asked_on, calendar).due, today, m)
+    working = sum(1 for b in boards if b.facts.channel_present)
+    return InteractionSummary(boards=working, messages=messages, overdue=overdue)
+
+
+def late_against(due: date, today: date, m: Message) -> bool:
+    """Answered after ``due``, or not answered by ``today`` when ``due`` has passed."""
+    if not answered_by(today, m):
+        return today > due
+    return m.answered_on is not None and m.answered_on > due
 
 
 def due_text(due: Deadline, today: date) -> str:
