@@ -49,9 +49,9 @@ def example_inventory(base_url: str) -> Inventory:
     units = [_unit(u, n) for n, u in enumerate(inventory.units, start=1)]
     targets = [_target(t) for t in inventory.targets]
     sites = {t.target_id: t for t in targets if t.type is TargetType.website}
-    boards = [_board(site, base) for site in sites.values() if site.has_message_board]
     guides = _guides(sites["yl-portal"], base)
-    ordered = [t for kind in _ORDER for t in [*targets, *boards, *guides] if t.type is kind]
+    # The scenario registers its message boards itself (simulator message boards, with their reply_days).
+    ordered = [t for kind in _ORDER for t in [*targets, *guides] if t.type is kind]
     return Inventory(units=units, targets=ordered, periods=inventory.periods)
 
 
@@ -75,24 +75,9 @@ def _target(target: Target) -> Target:
         return target.model_copy(update={"site_kind": kind})
     if target.type is TargetType.column:
         return target.model_copy(update={"first_level": target.target_id in FIRST_LEVEL})
+    if target.type is not TargetType.account:
+        return target
     return target.model_copy(update={"account_id": target.target_id.replace("-", "_"), "feed_kind": "rss"})
-
-
-def _board(site: Target, base: str) -> Target:
-    return Target(
-        target_id=f"{site.target_id}-hdjl",
-        type=TargetType.message_board,
-        name="政民互动" if site.site_kind == "门户" else "局长信箱",
-        url=f"{base}/sites/{site.target_id}/hdjl/",
-        unit_id=site.unit_id,
-        county=site.county,
-        site_id=site.target_id,
-        site_code=site.site_code,
-        reply_days=5,
-        status=site.status,
-        registered_on=site.registered_on,
-        closed_on=site.closed_on,
-    )
 
 
 def _guides(portal: Target, base: str) -> list[Target]:
