@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query, Requ
 from shared.identity_api import caller
 
 from .catalogue import RuleSetCatalogue
+from .history_api import router as history
 from .repository import EvaluatorRepository, RuleSetConflict, StoredRuleSet
 from .review_api import router as reviews
 from .rules.loading import RuleSetError
@@ -169,3 +170,4 @@ def _summary(stored: StoredRuleSet) -> dict[str, Any]:
 
 
 router.include_router(reviews)
+router.include_router(history)

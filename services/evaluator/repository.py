@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from pymongo import ASCENDING, AsyncMongoClient, IndexModel, ReplaceOne, UpdateOne
+from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, IndexModel, ReplaceOne, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
@@ -54,8 +54,15 @@ RECHECKS = "rechecks"
 
 INDEXES: list[Indexes] = [
     # Unique on event_id through ``_id`` (= event_id). Every further index costs SecantusDB insert time, so only
-    # what a query reads is indexed: the round counter of the launcher.
-    Indexes(OBSERVATIONS, (IndexModel([("correlation_id", ASCENDING)]),)),
+    # what a query reads is indexed: the round counter of the launcher, and a target's history newest first (the
+    # console's target page reads it with a limit, so it walks the index and stops).
+    Indexes(
+        OBSERVATIONS,
+        (
+            IndexModel([("correlation_id", ASCENDING)]),
+            IndexModel([("target_id", ASCENDING), ("observed_at", DESCENDING)]),
+        ),
+    ),
     Indexes(
         DAILY, (IndexModel([("target_id", ASCENDING), ("period_id", ASCENDING), ("day", ASCENDING)], unique=True),)
     ),
@@ -152,6 +159,25 @@ class EvaluatorRepository:
 
     async def count_round(self, correlation_id: str) -> int:
         return await self._db[OBSERVATIONS].count_documents({"correlation_id": correlation_id})
+
+    async def observations_of(
+        self, target_id: str, period_id: str | None, kind: str | None, limit: int, before: datetime | None = None
+    ) -> list[Doc]:
+        """A target's observations (as ``ObservationRecorded`` JSON), newest first, at most ``limit``."""
+        query: Doc = {"target_id": target_id}
+        if period_id:
+            query["period_id"] = period_id
+        if kind:
+            query["kind"] = kind
+        if before is not None:
+            query["observed_at"] = {"$lt": before}
+        cursor = self._db[OBSERVATIONS].find(query, {"event": 1}).sort("observed_at", DESCENDING).limit(limit)
+        return [doc["event"] async for doc in cursor]
+
+    async def observation(self, target_id: str, observation_id: str) -> Doc | None:
+        """One observation, only if it is the target's."""
+        doc = await self._db[OBSERVATIONS].find_one({"_id": observation_id, "target_id": target_id}, {"event": 1})
+        return doc["event"] if doc else None
 
     # --- what the rules read ------------------------------------------------------------------------------------
 
@@ -268,6 +294,24 @@ class EvaluatorRepository:
     async def verdicts_for_period(self, period_id: str) -> list[Doc]:
         cursor = self._db[VERDICTS].find({"period_id": period_id}, {"verdict": 1}).sort("_id", ASCENDING)
         return [doc["verdict"] async for doc in cursor]
+
+    async def outcomes(self, period_id: str) -> list[Doc]:
+        """Every verdict of a period in brief: target, unit, outcome and the failed indicators' labels (lists)."""
+        fields = ("verdict.unit_id", "verdict.outcome", "verdict.indicators.status", "verdict.indicators.label")
+        cursor = self._db[VERDICTS].find({"period_id": period_id}, dict.fromkeys(("target_id", *fields), 1))
+        found = []
+        async for doc in cursor.sort("_id", ASCENDING):
+            verdict = doc["verdict"]
+            failed = [i.get("label", "") for i in verdict.get("indicators", []) if i.get("status") == "fail"]
+            found.append(
+                {
+                    "target_id": doc["target_id"],
+                    "unit_id": verdict.get("unit_id", ""),
+                    "outcome": verdict.get("outcome", ""),
+                    "labels": list(dict.fromkeys(label for label in failed if label)),
+                }
+            )
+        return found
 
     async def stored_verdicts(self, period_id: str) -> list[StoredVerdict]:
         cursor = self._db[VERDICTS].find({"period_id": period_id}).sort("_id", ASCENDING)

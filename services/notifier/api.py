@@ -62,6 +62,13 @@ async def get_case(case_id: str, who: Who, request: Request) -> Case:
     return await _case(request, who, case_id, acting=False)
 
 
+@api.get("/cases/{case_id}/deliveries", response_model=list[Delivery])
+async def case_deliveries(case_id: str, who: Who, request: Request) -> list[Delivery]:
+    """Every message about one case (each step, channel and recipient): its status, attempts, times, last error."""
+    await _case(request, who, case_id, acting=False)
+    return await _service(request).deliveries(case_id=case_id)
+
+
 @api.post("/cases/{case_id}/acknowledge", response_model=Case)
 async def acknowledge(case_id: str, who: Who, request: Request) -> Case:
     """签收: the unit has seen the notice."""

@@ -217,8 +217,8 @@ class NotifierService:
     async def cases(self, period_id: str | None = None) -> list[Case]:
         return await self._repo.cases(period_id)
 
-    async def deliveries(self, status: DeliveryStatus | None = None) -> list[Delivery]:
-        return await self._repo.deliveries(status)
+    async def deliveries(self, status: DeliveryStatus | None = None, case_id: str | None = None) -> list[Delivery]:
+        return await self._repo.deliveries(status, case_id)
 
     # --- notices: recorded here, sent by the dispatcher -----------------------------------------------------------
 

@@ -9,11 +9,13 @@ from fastapi import APIRouter, File, Header, HTTPException, Query, Request, Uplo
 
 from shared.events import ObservationRecorded
 
+from .evidence_api import router as evidence
 from .extract.exports import MAX_BYTES, ExportError
 from .service import ProberService
 from .settings import ProberSettings
 
 api = APIRouter(tags=["newmedia"])
+api.include_router(evidence)
 
 
 def _authorise(request: Request, authorization: str | None) -> None:

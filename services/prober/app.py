@@ -6,6 +6,7 @@ from datetime import datetime
 
 from shared.clock import CHINA_TZ, Clock, SystemClock
 from shared.events import CheckKind, ObservationRecorded, ProbeRequested, TargetType
+from shared.identity import RegistryIdentity
 from shared.inflight import InFlight
 from shared.messaging import DeliveryPolicy, publish_event
 from shared.runtime import Runtime, ServiceSpec
@@ -29,7 +30,9 @@ async def build(runtime: Runtime) -> ProberService:
         await publish_event(subscribers.observation_recorded, observation, OBSERVATIONS)
 
     repository = EvidenceRepository(runtime.db)
-    return ProberService(Fetcher(settings), repository, publish, runtime.clock, settings, on_close=inflight.drain)
+    service = ProberService(Fetcher(settings), repository, publish, runtime.clock, settings, on_close=inflight.drain)
+    service.identity = RegistryIdentity(settings.registry_url)  # who may read evidence (evidence_api.py)
+    return service
 
 
 SPEC = ServiceSpec(name="prober", router=subscribers.router, build=build, indexes=INDEXES, api=api)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zlib
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -20,15 +21,32 @@ INDEXES: list[Indexes] = [
 ]
 
 
+@dataclass(frozen=True)
+class ArchivedEvidence:
+    body: bytes
+    content_type: str
+    url: str
+    stored_at: datetime
+    target_ids: frozenset[str]  # the targets it was read for (empty for evidence archived before they were kept)
+
+
 class EvidenceRepository:
     def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
         self._evidence = db[EVIDENCE]
 
-    async def store(self, sha256: str, body: bytes, content_type: str, url: str, at: datetime) -> None:
-        """Archive a body once: the same bytes seen again change nothing (upsert on the hash)."""
+    async def store(
+        self, sha256: str, body: bytes, content_type: str, url: str, at: datetime, target_id: str = ""
+    ) -> None:
+        """Archive a body once: the same bytes seen again change nothing but the targets it was read for.
+
+        The targets let the evidence be shown to whoever may see one of them (evidence_api.py): the same page read
+        for two targets (a website and its column) is stored once and named by both.
+        """
+        targets = {"$addToSet": {"target_ids": target_id}} if target_id else {}
         await self._evidence.update_one(
             {"_id": sha256},
             {
+                **targets,
                 "$setOnInsert": {
                     "body": zlib.compress(body, 6),
                     "encoding": "zlib",
@@ -36,7 +54,7 @@ class EvidenceRepository:
                     "content_type": content_type,
                     "first_url": url,
                     "stored_at": at,
-                }
+                },
             },
             upsert=True,
         )
@@ -44,3 +62,15 @@ class EvidenceRepository:
     async def load(self, sha256: str) -> bytes | None:
         doc = await self._evidence.find_one({"_id": sha256}, {"body": 1})
         return zlib.decompress(doc["body"]) if doc else None
+
+    async def find(self, sha256: str) -> ArchivedEvidence | None:
+        doc = await self._evidence.find_one({"_id": sha256})
+        if doc is None:
+            return None
+        return ArchivedEvidence(
+            body=zlib.decompress(doc["body"]),
+            content_type=doc.get("content_type", ""),
+            url=doc.get("first_url", ""),
+            stored_at=doc["stored_at"],
+            target_ids=frozenset(doc.get("target_ids", [])),
+        )

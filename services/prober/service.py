@@ -6,7 +6,7 @@ import asyncio
 import hashlib
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from shared.clock import Clock
 from shared.events import (
@@ -27,13 +27,18 @@ from .observers import OBSERVERS, Context
 from .observers.base import Fetches
 from .settings import ProberSettings
 
+if TYPE_CHECKING:
+    from shared.identity import RegistryIdentity
+
 log = get_logger(__name__)
 
 Publish = Callable[[ObservationRecorded], Awaitable[None]]
 
 
 class EvidenceStore(Protocol):
-    async def store(self, sha256: str, body: bytes, content_type: str, url: str, at: datetime) -> None: ...
+    async def store(
+        self, sha256: str, body: bytes, content_type: str, url: str, at: datetime, target_id: str = ""
+    ) -> None: ...
 
 
 class ProberService:
@@ -52,6 +57,7 @@ class ProberService:
         self._clock = clock
         self._settings = settings
         self._on_close = on_close
+        self.identity: RegistryIdentity | None = None  # who calls the evidence API (set by app.build)
 
     async def probe(self, request: ProbeRequested) -> ObservationRecorded:
         """Observe and publish; a retried request publishes the same event_id, which JetStream drops."""
@@ -85,7 +91,7 @@ class ProberService:
             status=result.status,
             error=result.error,
             timing=Timing(ttfb_ms=result.ttfb_ms, total_ms=result.total_ms),
-            evidence=await self._archive(result) if seen.evidence else "",
+            evidence=await self._archive(result, request.target_id) if seen.evidence else "",
             facts=seen.facts,
             # The fetch's own findings (certificate, refused address) and the observer's, each once.
             findings=list(dict.fromkeys([*result.findings, *seen.findings])),
@@ -105,7 +111,7 @@ class ProberService:
         )
         sha256 = hashlib.sha256(body).hexdigest()
         if self._evidence is not None:
-            await self._evidence.store(sha256, body, "application/octet-stream", f"upload:{filename}", now)
+            await self._evidence.store(sha256, body, "application/octet-stream", f"upload:{filename}", now, target_id)
         # The same file uploaded twice is the same observation.
         request_id = natural_id("export", target_id, sha256)
         observation = ObservationRecorded(
@@ -131,12 +137,12 @@ class ProberService:
             await self._on_close()
         await self._fetcher.close()
 
-    async def _archive(self, result: FetchResult) -> str:
+    async def _archive(self, result: FetchResult, target_id: str) -> str:
         if not result.body:
             return ""
         sha256 = hashlib.sha256(result.body).hexdigest()
         if self._evidence is not None:
             content_type = result.headers.get("Content-Type", "")
             url = result.final_url or result.url
-            await self._evidence.store(sha256, result.body, content_type, url, self._clock.now())
+            await self._evidence.store(sha256, result.body, content_type, url, self._clock.now(), target_id)
         return sha256

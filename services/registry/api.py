@@ -78,12 +78,16 @@ async def import_inventory(
     return await _import(inventory, service, scope, reason)
 
 
-async def _import(inventory: Inventory, service: RegistryService, scope: Scope, reason: str) -> ImportReport:
+async def _require_import_scope(inventory: Inventory, service: RegistryService, scope: Scope) -> None:
     if inventory.periods:
         scope.require_role(Role.city_admin)  # monitoring periods are the city's to set
     stored = await service.repo.get_targets(t.target_id for t in inventory.targets)
     unit_ids = [t.unit_id for t in inventory.targets] + [t.unit_id for t in stored.values()]
     scope.require_inventory({u.unit_id: u.parent_id for u in inventory.units}, unit_ids)
+
+
+async def _import(inventory: Inventory, service: RegistryService, scope: Scope, reason: str) -> ImportReport:
+    await _require_import_scope(inventory, service, scope)
     try:
         result = await service.import_inventory(inventory, actor=scope.principal.actor, reason=reason)
     except InvalidChange as exc:
@@ -112,7 +116,8 @@ async def import_files(
     if not parsed.ok or parsed.inventory is None:
         problems = [p.model_dump(mode="json") for p in parsed.problems]
         return JSONResponse(status_code=422, content={"detail": [p["message"] for p in problems], "problems": problems})
-    if dry_run:
+    if dry_run:  # checked as the import would be, the caller's scope included: a confirmed import is not refused
+        await _require_import_scope(parsed.inventory, service, scope)
         inv = parsed.inventory
         return ImportReport(
             units=len(inv.units), targets=len(inv.targets), changed_units=0, changed_targets=0, periods=len(inv.periods)
@@ -189,14 +194,15 @@ async def list_targets(
     unit_id: str | None = None,
     county: str | None = None,
     status: TargetStatus | None = None,
-    q: Annotated[str | None, Query(max_length=100, description="part of the name or URL")] = None,
+    q: Annotated[str | None, Query(max_length=100, description="part of the name, URL or 网站标识码")] = None,
+    platform: Annotated[str | None, Query(max_length=50, description="new media: 微信公众号, 微博, …")] = None,
     as_of: Annotated[datetime | None, Query(description="the registry as it stood at this instant")] = None,
 ) -> list[Target]:
     visible = scope.visible_units()
     if unit_id is not None:
         scope.require_read(unit_id)
         visible = frozenset({unit_id})
-    where = TargetFilter(type=type, unit_ids=visible, county=county, status=status, text=q)
+    where = TargetFilter(type=type, unit_ids=visible, county=county, status=status, text=q, platform=platform)
     if as_of is None:
         return await service.repo.list_targets(where)
     return [t for t in await service.targets_as_of(as_of) if _matches(where, t)]
@@ -208,6 +214,7 @@ def _matches(where: TargetFilter, target: Target) -> bool:
         and (where.unit_ids is None or target.unit_id in where.unit_ids)
         and (where.county is None or target.county == where.county)
         and (where.status is None or target.status is where.status)
+        and (not where.platform or target.platform == where.platform)
         and where.matches_text(target)
     )
 
@@ -398,6 +405,15 @@ async def start_round(body: RoundCreate, service: Service, scope: CurrentScope) 
         return await service.start_round(body.period_id, body.round_id)
     except UnknownPeriod as exc:
         raise HTTPException(404, f"监测周期 {exc.args[0]} 未登记，请先导入") from exc
+
+
+@api.get("/rounds", tags=["rounds"])
+async def latest_rounds(
+    service: Service, scope: CurrentScope, limit: Annotated[int, Query(ge=1, le=100)] = 10
+) -> dict[str, Any]:
+    """The latest probe rounds, newest first, with ``probes_backlog`` (probe requests not yet taken by a prober) and
+    ``max_outstanding`` (the backlog at which a round stops publishing until the probers catch up)."""
+    return await service.latest_rounds(limit)
 
 
 @api.get("/rounds/{round_id}", tags=["rounds"])

@@ -54,7 +54,8 @@ class TargetFilter:
     unit_ids: frozenset[str] | None = None  # None: every unit
     county: str | None = None
     status: TargetStatus | None = None
-    text: str | None = None  # part of the name or URL
+    text: str | None = None  # part of the name, URL or 网站标识码
+    platform: str | None = None  # new media: 微信公众号, 微博, …
 
     def query(self) -> dict[str, Any]:
         query: dict[str, Any] = {}
@@ -66,10 +67,12 @@ class TargetFilter:
             query["county"] = self.county
         if self.status is not None:
             query["status"] = self.status.value
+        if self.platform:
+            query["platform"] = self.platform
         return query
 
     def matches_text(self, target: Target) -> bool:
-        return not self.text or self.text in target.name or self.text in target.url
+        return not self.text or self.text in target.name or self.text in target.url or self.text in target.site_code
 
 
 class RegistryRepository:
@@ -222,6 +225,11 @@ class RegistryRepository:
             return None
         doc["round_id"] = doc.pop("_id")
         return doc
+
+    async def latest_rounds(self, limit: int) -> list[dict[str, Any]]:
+        """The newest rounds first (by when they were started), at most ``limit``."""
+        cursor = self._db.rounds.find().sort([("created_at", DESCENDING), ("_id", DESCENDING)]).limit(limit)
+        return [{"round_id": doc.pop("_id"), **doc} async for doc in cursor]
 
     async def unfinished_rounds(self) -> list[dict[str, Any]]:
         return [doc async for doc in self._db.rounds.find({"done": False})]

@@ -359,6 +359,14 @@ class RegistryService:
         self._launch(round_id, period, int(record.get("published", 0)))
         return record
 
+    async def latest_rounds(self, limit: int) -> dict[str, Any]:
+        """The newest rounds, and the PROBES backlog beside the limit at which a round waits for the probers."""
+        return {
+            "rounds": await self.repo.latest_rounds(limit),
+            "probes_backlog": await self._backlog(),
+            "max_outstanding": self.settings.round_max_outstanding,
+        }
+
     async def resume_rounds(self) -> None:
         for record in await self.repo.unfinished_rounds():
             period = await self.repo.get_period(record["period_id"])

@@ -15,7 +15,7 @@ from services.reporter.formats import MEDIA_TYPES, Rendered
 from services.reporter.profile import NoticeProfile
 from services.reporter.repository import AlreadyFrozen, VersionConflict
 from services.reporter.service import NotFound, PeriodNotFound, ReporterService
-from services.reporter.stats import NoticeNumbers
+from services.reporter.stats import Breakdown, NoticeNumbers
 from shared.identity import Caller
 from shared.identity_api import Who
 
@@ -165,6 +165,20 @@ async def publish(report_id: DocId, request: Request, who: Who) -> dict[str, Any
     return {"report_id": report_id, "event": publication["event"], "published_by": publication["published_by"]}
 
 
+# --- rates ------------------------------------------------------------------------------------------------------
+
+
+@router.get("/breakdowns")
+async def breakdowns(
+    request: Request,
+    who: Who,
+    period_id: Annotated[list[str], Query(max_length=20, description="periods, e.g. 2022Q2&period_id=2022Q3")],
+) -> list[Breakdown]:
+    """Several periods' breakdowns in one read (the console's trend over the quarters); unknown periods are left out."""
+    require(who, READERS)
+    return await service_of(request).breakdowns(period_id)
+
+
 # --- periods ----------------------------------------------------------------------------------------------------
 
 
@@ -173,6 +187,16 @@ async def numbers(period_id: PeriodId, request: Request, who: Who) -> NoticeNumb
     require(who, READERS)
     try:
         return await service_of(request).numbers(period_id)
+    except PeriodNotFound:
+        raise period_not_found(period_id) from None
+
+
+@router.get("/{period_id}/breakdown")
+async def breakdown(period_id: PeriodId, request: Request, who: Who) -> Breakdown:
+    """Pass rates by county (administrative order) and by platform, counted as the notice counts them."""
+    require(who, READERS)
+    try:
+        return await service_of(request).breakdown(period_id)
     except PeriodNotFound:
         raise period_not_found(period_id) from None
 

@@ -21,7 +21,7 @@ from pymongo.errors import DuplicateKeyError
 from services.reporter.finals import Draft, Final
 from services.reporter.stats import CaseRecord
 from shared.db import Indexes
-from shared.events import Period, Target, Unit, Verdict
+from shared.events import Outcome, Period, Target, Unit, Verdict
 
 UNITS, TARGETS, PERIODS, VERDICTS, CASES = "units", "targets", "periods", "verdicts", "cases"
 DRAFTS, FINALS, PUBLICATIONS, FILES = "drafts", "finals", "publications", "notice_files"
@@ -84,8 +84,10 @@ class ReporterRepository:
         doc = {"doc": period.model_dump(mode="json")}
         return await self._upsert_if_not_older(PERIODS, period.period_id, {"occurred_at": occurred_at}, doc)
 
-    async def targets(self) -> list[Target]:
-        return [Target.model_validate(d["doc"]) async for d in self.db[TARGETS].find({}, sort=[("_id", ASCENDING)])]
+    async def targets(self, ordered: bool = True) -> list[Target]:
+        """Every target; ``ordered=False`` when the caller sorts them itself (a sorted read costs twice as much)."""
+        sort = [("_id", ASCENDING)] if ordered else None
+        return [Target.model_validate(d["doc"]) async for d in self.db[TARGETS].find({}, sort=sort)]
 
     async def units(self) -> list[Unit]:
         return [Unit.model_validate(d["doc"]) async for d in self.db[UNITS].find({}, sort=[("_id", ASCENDING)])]
@@ -104,6 +106,11 @@ class ReporterRepository:
     async def verdicts(self, period_id: str) -> list[Verdict]:
         cursor = self.db[VERDICTS].find({"period_id": period_id}, sort=[("target_id", ASCENDING)])
         return [Verdict.model_validate(d["doc"]) async for d in cursor]
+
+    async def outcomes(self, period_id: str) -> dict[str, Outcome]:
+        """Each target's outcome in the period: what pass rates count, without reading every verdict's evidence."""
+        cursor = self.db[VERDICTS].find({"period_id": period_id}, {"target_id": 1, "doc.outcome": 1})
+        return {d["target_id"]: Outcome(d["doc"]["outcome"]) async for d in cursor}
 
     # --- cases --------------------------------------------------------------------------------------------------
 

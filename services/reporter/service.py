@@ -24,7 +24,14 @@ from services.reporter.finals import (
 from services.reporter.formats import MEDIA_TYPES, Rendered, render
 from services.reporter.profile import NoticeProfile
 from services.reporter.repository import ReporterRepository, VersionConflict
-from services.reporter.stats import NoticeNumbers, Rounding, compute_numbers, previous_period_id
+from services.reporter.stats import (
+    Breakdown,
+    NoticeNumbers,
+    Rounding,
+    compute_breakdown,
+    compute_numbers,
+    previous_period_id,
+)
 from shared.clock import Clock, SystemClock
 from shared.events import (
     CaseOpened,
@@ -120,6 +127,24 @@ class ReporterService:
 
     async def numbers(self, period_id: str) -> NoticeNumbers:
         return (await self._inputs(period_id))[0]
+
+    async def breakdown(self, period_id: str) -> Breakdown:
+        """Pass rates by county and platform, from the same projections as the numbers."""
+        found = await self.breakdowns([period_id])
+        if not found:
+            raise PeriodNotFound(period_id)
+        return found[0]
+
+    async def breakdowns(self, period_ids: list[str]) -> list[Breakdown]:
+        """The breakdowns of the known periods among ``period_ids``, in that order: the registry is read once."""
+        periods = [p for p in [await self.repository.period(i) for i in dict.fromkeys(period_ids)] if p is not None]
+        if not periods:
+            return []
+        targets, units = await self.repository.targets(ordered=False), await self.repository.units()
+        return [
+            compute_breakdown(p, targets, units, await self.repository.outcomes(p.period_id), rounding=self.rounding)
+            for p in periods
+        ]
 
     async def _inputs(self, period_id: str) -> tuple[NoticeNumbers, dict[str, Any]]:
         """The numbers of a period, and what they were computed from (for a final's record)."""

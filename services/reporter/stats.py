@@ -7,7 +7,7 @@ found, grouped the way the notices group them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence, Set
+from collections.abc import Iterable, Mapping, Sequence, Set
 from datetime import date
 from decimal import Decimal
 from typing import Literal
@@ -195,14 +195,19 @@ def platform_key(platform: str) -> tuple[int, str]:
 
 
 def tally(
-    targets: Sequence[Target], verdicts: dict[str, Verdict], rounding: Rounding, sample: Set[str] | None = None
+    targets: Sequence[Target],
+    verdicts: Mapping[str, Verdict | Outcome],
+    rounding: Rounding,
+    sample: Set[str] | None = None,
 ) -> Tally:
     """Counts of running ``targets``; with a spot check's ``sample``, every count but ``running`` is of the sample.
 
-    An unsampled target is not known to pass, so the rate is of the sample, not of all running targets.
+    ``verdicts`` maps a target to its verdict of the period, or to just that verdict's outcome. An unsampled target
+    is not known to pass, so the rate is of the sample, not of all running targets.
     """
     assessed = list(targets) if sample is None else [t for t in targets if t.target_id in sample]
-    outcomes = [verdicts[t.target_id].outcome if t.target_id in verdicts else None for t in assessed]
+    found = [verdicts.get(t.target_id) for t in assessed]
+    outcomes = [v.outcome if isinstance(v, Verdict) else v for v in found]
     unqualified = outcomes.count(Outcome.unqualified)
     return Tally(
         running=len(targets),
@@ -355,6 +360,91 @@ def compute_numbers(
         account_problems=categorize(failed_accounts, by_id, ACCOUNT_CATEGORY_ORDER, examples_per_problem),
         interaction=interaction_tally(period, of_type[TargetType.website], latest, checked),
     )
+
+
+# --- rates by county and by platform ----------------------------------------------------------------------------
+
+
+class CountyRates(Frozen):
+    county: str
+    websites: Tally
+    columns: Tally
+    accounts: Tally
+
+
+class PlatformRates(Frozen):
+    platform: str
+    accounts: Tally
+
+
+class Breakdown(Frozen):
+    """A period's pass rates by county (administrative order) and by platform, counted as the notice counts them:
+    the running targets at the monitoring point, a spot check's sample for its sampled types, one rounding rule."""
+
+    period_id: str
+    mode: Literal["census", "spot_check"]
+    rounding: Rounding
+    websites: Tally
+    columns: Tally
+    accounts: Tally
+    counties: list[CountyRates]
+    platforms: list[PlatformRates]
+
+
+def compute_breakdown(
+    period: Period,
+    targets: Iterable[Target],
+    units: Iterable[Unit],
+    outcomes: Mapping[str, Outcome],
+    *,
+    rounding: Rounding = "half_up",
+) -> Breakdown:
+    """``outcomes``: each target's outcome in the period's latest verdict. The totals equal ``compute_numbers``'s; a
+    county or platform is listed when it has a running target."""
+    running, samples = _assessed(period, targets, Ordering(units))
+
+    def rates(group: Sequence[Target], kind: TargetType) -> Tally:
+        return tally([t for t in group if t.type is kind], outcomes, rounding, samples[kind])
+
+    counties: dict[str, list[Target]] = {}  # running is in administrative order: so are the counties
+    platforms: dict[str, list[Target]] = {}
+    for target in running:
+        counties.setdefault(target.county, []).append(target)
+        if target.type is TargetType.account:
+            platforms.setdefault(target.platform, []).append(target)
+    return Breakdown(
+        period_id=period.period_id,
+        mode=period.mode,
+        rounding=rounding,
+        websites=rates(running, TargetType.website),
+        columns=rates(running, TargetType.column),
+        accounts=rates(running, TargetType.account),
+        counties=[
+            CountyRates(
+                county=county,
+                websites=rates(group, TargetType.website),
+                columns=rates(group, TargetType.column),
+                accounts=rates(group, TargetType.account),
+            )
+            for county, group in counties.items()
+        ],
+        platforms=[
+            PlatformRates(platform=platform or "其他", accounts=rates(platforms[platform], TargetType.account))
+            for platform in sorted(platforms, key=lambda p: (p == "", platform_key(p)))
+        ],
+    )
+
+
+def _assessed(
+    period: Period, targets: Iterable[Target], ordering: Ordering
+) -> tuple[list[Target], dict[TargetType, Set[str] | None]]:
+    """The running counted targets at the monitoring point (administrative order) and per type the spot check's
+    sample (None: checked in full), as ``compute_numbers`` takes them."""
+    by_id = {t.target_id: t for t in targets if t.type in COUNTED_TYPES}
+    point = china_day(period, "point")
+    running = sorted((t for t in by_id.values() if t.is_running_at(point)), key=ordering.key)
+    checked = {t.target_id for t in checked_in(period, list(by_id.values()))}
+    return running, {kind: _sample_of(period, kind, checked) for kind in TargetType}
 
 
 def interaction_tally(

@@ -32,11 +32,15 @@ WALL = datetime(2024, 5, 1, 8, 0, tzinfo=CHINA_TZ)
 class RecordingEvidence:
     def __init__(self) -> None:
         self.stored: dict[str, bytes] = {}
+        self.targets: dict[str, set[str]] = {}
         self.calls = 0
 
-    async def store(self, sha256: str, body: bytes, content_type: str, url: str, at: datetime) -> None:
+    async def store(
+        self, sha256: str, body: bytes, content_type: str, url: str, at: datetime, target_id: str = ""
+    ) -> None:
         self.calls += 1
         self.stored.setdefault(sha256, body)
+        self.targets.setdefault(sha256, set()).add(target_id)
 
 
 class Harness:
@@ -86,6 +90,7 @@ async def test_a_homepage_probe_publishes_its_newest_item_and_archives_the_page(
     assert facts.newest_item_on == date(2022, 9, 28) and len(facts.items) == 6 and not facts.empty
     body = harness.evidence.stored[observation.evidence]
     assert hashlib.sha256(body).hexdigest() == observation.evidence
+    assert harness.evidence.targets[observation.evidence] == {observation.target_id}  # who may see it
     assert site.seen["/sites/lc/"][0]["X-Xunjian-Sim-Time"] == SCHEDULED.isoformat()
 
 

@@ -24,7 +24,7 @@ _MONTH_DAY_CELL = re.compile(r"^\s*(?P<m>\d{1,2})\s*[-/]\s*(?P<d>\d{1,2})\s*$")
 _URL = re.compile(r"(?:^|/)t(?P<y>(?:19|20)\d{2})(?P<m>\d{2})(?P<d>\d{2})_")
 
 # Text right before a date that makes it the page's greeting or its footer rather than an item date.
-_NOT_ITEM_MARKERS = (
+NOT_ITEM_MARKERS = (
     "今天是",
     "今天：",
     "今天:",
@@ -39,7 +39,7 @@ _NOT_ITEM_MARKERS = (
     "icp",
     "备案",
 )
-_MARKER_REACH = 12
+MARKER_REACH = 12
 _YEARS_BACK = 8  # a 02-29 looks back to the last leap year
 
 
@@ -49,7 +49,7 @@ def find_dates(text: str, reference: date, *, cell: bool = False) -> list[date]:
     masked = list(text)
     for match in _FULL.finditer(text):
         masked[match.start() : match.end()] = " " * (match.end() - match.start())
-        if _is_greeting_or_footer(text, match.start()):
+        if is_greeting_or_footer(text, match.start()):
             continue
         month, day = match.group("m") or match.group("cm"), match.group("d") or match.group("cd")
         on = _valid(int(match.group("y")), int(month), int(day))
@@ -58,7 +58,7 @@ def find_dates(text: str, reference: date, *, cell: bool = False) -> list[date]:
     rest = "".join(masked)
     for pattern in (_MONTH_DAY_CN, _MONTH_DAY_BRACKETED):
         for match in pattern.finditer(rest):
-            if not _is_greeting_or_footer(text, match.start()):
+            if not is_greeting_or_footer(text, match.start()):
                 _append_inferred(found, match, reference)
     if cell and not found:
         only = _MONTH_DAY_CELL.match(text)
@@ -91,9 +91,9 @@ def _append_inferred(found: list[tuple[int, date]], match: re.Match[str], refere
         found.append((match.start(), on))
 
 
-def _is_greeting_or_footer(text: str, start: int) -> bool:
-    before = text[max(0, start - _MARKER_REACH) : start].lower()
-    return any(marker in before for marker in _NOT_ITEM_MARKERS)
+def is_greeting_or_footer(text: str, start: int) -> bool:
+    before = text[max(0, start - MARKER_REACH) : start].lower()
+    return any(marker in before for marker in NOT_ITEM_MARKERS)
 
 
 def _valid(year: int, month: int, day: int) -> date | None:
