@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-system:  ## CJK fonts, LibreOffice and poppler for the notice's PDF and DOCX (Debian packages)
+system:  ## CJK fonts, LibreOffice and poppler for the notice's PDF and DOCX, chromium for the console's browser tests (Debian packages)
 	scripts/system-deps.sh
 
 demo: install system  ## one monitoring quarter against the simulator, on embedded defaults; writes out/
@@ -32,7 +32,7 @@ lint: install
 asyncapi: install  ## regenerate docs/asyncapi.json from the code
 	$(BIN)/xunjian asyncapi --out docs/asyncapi.json
 
-bench: install system  ## link checkers side by side (xunjian, lychee, linkchecker), probe and evaluation throughput, the notice at national scale; reported, not asserted
+bench: install system  ## link checkers side by side (xunjian, lychee, linkchecker), probe and evaluation throughput, the notice at national scale, the console's pages at city scale; reported, not asserted
 	command -v nginx >/dev/null && command -v linkchecker >/dev/null || \
 		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light linkchecker; } || \
 		echo "bench: nginx or linkchecker could not be installed; the results say which peer did not run"

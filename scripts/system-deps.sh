@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The Debian packages and fonts that the notice's formats need beyond Python: CJK fonts for the PDF (no tofu),
-# LibreOffice to check that the DOCX opens, poppler to read PDFs back in tests. Idempotent and quick when present.
+# LibreOffice to check that the DOCX opens, poppler to read PDFs back in tests, chromium for the console's browser
+# tests. Idempotent and quick when present.
 #
 # Fonts (free, all from Debian's archive): Noto Serif/Sans CJK SC (宋体/黑体 styles), AR PL UKai (楷体 style) and
 # FandolFang (仿宋 style), which Debian ships only inside texlive-lang-chinese: its .deb is unpacked without
@@ -8,7 +9,8 @@
 set -euo pipefail
 
 # libharfbuzz-subset0: WeasyPrint subsets the CJK fonts with it in ~0.1 s; without it falls back to fontTools (~10 s).
-PACKAGES=(fonts-noto-cjk fonts-arphic-ukai poppler-utils libreoffice-writer-nogui fontconfig libharfbuzz-subset0)
+# chromium: the browser the console's Playwright tests drive (/usr/bin/chromium; Playwright downloads nothing).
+PACKAGES=(fonts-noto-cjk fonts-arphic-ukai poppler-utils libreoffice-writer-nogui fontconfig libharfbuzz-subset0 chromium)
 FANDOL_DIR=/usr/local/share/fonts/fandol
 
 missing=()

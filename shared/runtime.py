@@ -57,6 +57,8 @@ class ServiceSpec:
     build: Callable[[Runtime], Awaitable[Any]]
     indexes: Sequence[Indexes] = ()
     api: APIRouter | None = None
+    # What an APIRouter cannot carry: static mounts, exception handlers (the console's pages).
+    configure: Callable[[FastAPI], None] | None = None
 
 
 def create_app(spec: ServiceSpec, settings: ServiceSettings, clock: Clock | None = None) -> FastAPI:
@@ -112,6 +114,8 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings, clock: Clock | None
 
     if spec.api is not None:
         app.include_router(spec.api)
+    if spec.configure is not None:
+        spec.configure(app)
     return app
 
 

@@ -39,6 +39,8 @@ def cmd_up(args: argparse.Namespace) -> int:
         write_state(stack.describe())
         for name, child in stack.children.items():
             print(f"{name:<10} {child.url}")
+        print(f"控制台：{stack.children['console'].url}/")
+        print(f"　　　　用户名 admin，密码见 {STATE_FILE}（admin_password）或 REGISTRY_BOOTSTRAP_ADMIN_PASSWORD")
         print(f"日志：{stack.log_dir}　管理员令牌：{STATE_FILE}（admin_token）")
         print("按 Ctrl-C 或执行 `xunjian down` 停止", flush=True)
         stopped.wait()

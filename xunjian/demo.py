@@ -127,7 +127,7 @@ class Demo:
             }
         )
         stack.add_services()
-        self.progress("启动模拟网站、邮件服务器与五个服务 …")
+        self.progress("启动模拟网站、邮件服务器、五个服务与控制台 …")
         stack.start()
 
     def stop(self) -> None:

@@ -1,4 +1,4 @@
-"""The one-machine launcher: embedded servers, the five services as supervised child processes.
+"""The one-machine launcher: embedded servers, the five services and the web console as supervised child processes.
 
 A child that exits is restarted (with a growing pause if it keeps dying). Every child gets PR_SET_PDEATHSIG, so
 even a launcher killed with -9 leaves no orphaned process behind.
@@ -26,7 +26,23 @@ from xunjian.embedded import Embedded, free_port, mongo_uri, nats_url, start_mon
 
 log = get_logger(__name__)
 
-SERVICES: dict[str, int] = {"registry": 8101, "prober": 8102, "evaluator": 8103, "notifier": 8104, "reporter": 8105}
+SERVICES: dict[str, int] = {
+    "registry": 8101,
+    "prober": 8102,
+    "evaluator": 8103,
+    "notifier": 8104,
+    "reporter": 8105,
+    "console": 8106,  # last: it calls the others' APIs
+}
+# The console's view of each service it calls, as environment variables (services/console/settings.py).
+CONSOLE_UPSTREAMS = {
+    "registry": "REGISTRY_URL",
+    "prober": "PROBER_URL",
+    "evaluator": "EVALUATOR_URL",
+    "notifier": "NOTIFIER_URL",
+    "reporter": "REPORTER_URL",
+}
+ADMIN_PASSWORD_FILE = "admin-password"
 _PR_SET_PDEATHSIG = 1
 
 
@@ -63,6 +79,9 @@ class Stack:
     mongodb_uri: str = ""
     # The city administrator's token for this run: the launcher, the demo and `xunjian registry` use it.
     admin_token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    # The password `admin` signs in to the console with: REGISTRY_BOOTSTRAP_ADMIN_PASSWORD, else one generated once
+    # and kept in the data directory (owner-only), so it stays the same from one `xunjian up` to the next.
+    admin_password: str = ""
     _stopping: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
     on_restart: Callable[[str], None] | None = None
@@ -84,6 +103,7 @@ class Stack:
             self.mongodb_uri = mongo_uri(server.port)
 
     def add_services(self, names: list[str] | None = None) -> None:
+        self.admin_password = self._admin_password()
         for name in names or list(SERVICES):
             port = free_port(SERVICES[name])
             env = {
@@ -95,6 +115,8 @@ class Stack:
                 "SERVICE_TOKEN": self.admin_token,
                 **self.env,
             }
+            if name == "registry":  # the only service that reads it
+                env.setdefault("REGISTRY_BOOTSTRAP_ADMIN_PASSWORD", self.admin_password)
             if "registry" in self.children:  # every other service identifies its API callers there
                 env.setdefault("REGISTRY_URL", f"http://127.0.0.1:{self.children['registry'].port}")
             self.add(Child(name, [sys.executable, "-m", f"services.{name}"], port, env))
@@ -102,6 +124,23 @@ class Stack:
             reporter = self.children["reporter"].url
             for name in names or list(SERVICES):
                 self.children[name].env.setdefault("REPORTER_URL", reporter)
+        if "console" in self.children:  # the console calls every service with the signed-in user's token
+            for service, variable in CONSOLE_UPSTREAMS.items():
+                if service in self.children:
+                    self.children["console"].env.setdefault(variable, self.children[service].url)
+
+    def _admin_password(self) -> str:
+        given = self.env.get("REGISTRY_BOOTSTRAP_ADMIN_PASSWORD") or os.environ.get("REGISTRY_BOOTSTRAP_ADMIN_PASSWORD")
+        if given:
+            return given
+        kept = self.data_dir / ADMIN_PASSWORD_FILE
+        if kept.exists():
+            return kept.read_text().strip()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        password = secrets.token_urlsafe(12)
+        kept.touch(mode=0o600)
+        kept.write_text(password + "\n")
+        return password
 
     def add(self, child: Child) -> None:
         self.children[child.name] = child
@@ -199,6 +238,7 @@ class Stack:
             "mongodb_uri": self.mongodb_uri,
             "log_dir": str(self.log_dir),
             "admin_token": self.admin_token,
+            "admin_password": self.admin_password,
             "children": {
                 n: {"port": c.port, "url": c.url, "pid": c.proc.pid if c.proc else None}
                 for n, c in self.children.items()

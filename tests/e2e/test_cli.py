@@ -53,7 +53,7 @@ def test_up_starts_every_service_status_reports_them_and_stopping_leaves_no_proc
     try:
         status = xunjian(home, "status")
         assert status.returncode == 0, status.stdout
-        for name in ("registry", "prober", "evaluator", "notifier", "reporter"):
+        for name in ("registry", "prober", "evaluator", "notifier", "reporter", "console"):
             assert f"{name}" in status.stdout and "未就绪" not in status.stdout
         if stop == "down":
             assert xunjian(home, "down").returncode == 0

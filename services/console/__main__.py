@@ -1,0 +1,6 @@
+from shared.runtime import serve
+
+from .app import SPEC
+from .settings import ConsoleSettings
+
+serve(SPEC, ConsoleSettings())
