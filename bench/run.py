@@ -1,5 +1,5 @@
-"""``make bench``: the link checkers side by side, probe throughput, evaluation throughput and the notice at national
-scale; results reported, never asserted.
+"""``make bench``: the link checkers side by side, probe throughput, evaluation throughput, the notice at national
+scale and the console's pages at city scale; results reported, never asserted.
 
 Writes bench/results/<date>.json (<date>-<sections>.json when only some sections run, e.g.
 ``python -m bench.run --only evaluation``) and prints Markdown tables for docs/benchmarks.md.
@@ -20,11 +20,11 @@ from typing import Any
 
 from xunjian.embedded import free_port
 
-from . import evaluation, linkcheck, notice
+from . import console, evaluation, linkcheck, notice
 from .sitegen import Nginx, generate
 
 RESULTS = Path(__file__).parent / "results"
-SECTIONS = ("links", "probes", "evaluation", "notice")
+SECTIONS = ("links", "probes", "evaluation", "notice", "console")
 
 
 def machine() -> dict[str, Any]:
@@ -96,6 +96,7 @@ def table(report: dict[str, Any]) -> str:
     parts += [probes_table(report)] if "probes" in report else []
     parts += [evaluation.table(report["evaluation"])] if "evaluation" in report else []
     parts += [notice.table(report["notice"])] if "notice" in report else []
+    parts += [console.table(report["console"])] if "console" in report else []
     return "\n\n".join(parts)
 
 
@@ -144,6 +145,8 @@ def main() -> None:
     parser.add_argument(
         "--eval-batches", default="200", help="EVALUATOR batch_max_items, comma-separated (200,50 compares)"
     )
+    parser.add_argument("--console-days", type=int, default=7, help="days of observations behind the console's pages")
+    parser.add_argument("--console-requests", type=int, default=30, help="requests per console page")
     args = parser.parse_args()
     sections = args.only or list(SECTIONS)
     started = datetime.now().astimezone()
@@ -159,6 +162,8 @@ def main() -> None:
         report["evaluation"] = evaluation.section(args.eval_sites, args.eval_accounts, batches, args.eval_days)
     if "notice" in sections:
         report["notice"] = notice.section()
+    if "console" in sections:
+        report["console"] = console.section(days=args.console_days, requests=args.console_requests)
     RESULTS.mkdir(parents=True, exist_ok=True)
     suffix = "" if set(sections) == set(SECTIONS) else "-" + "-".join(s for s in SECTIONS if s in sections)
     out = RESULTS / f"{started:%Y-%m-%d}{suffix}.json"
