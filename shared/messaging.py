@@ -7,6 +7,7 @@ fails is nak'ed with a growing delay and dead-lettered when it has been delivere
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -76,15 +77,31 @@ def event_headers(event: Event) -> dict[str, str]:
     return {"Nats-Msg-Id": event.event_id, "X-Correlation-Id": event.correlation_id}
 
 
+PUBLISH_ATTEMPTS = 3
+PUBLISH_RETRY_S = (0.5, 2.0)
+
+
 async def publish_event(publisher: LogicPublisher, event: Event, stream: Stream) -> None:
-    """Publish and wait for the stream's acknowledgement; a duplicate event_id is dropped by JetStream."""
-    await publisher.publish(
-        event.model_dump(mode="json"),
-        subject=event.subject(),
-        headers=event_headers(event),
-        correlation_id=event.correlation_id or event.event_id,
-        stream=stream.name,
-    )
+    """Publish and wait for the stream's acknowledgement; a duplicate event_id is dropped by JetStream.
+
+    A lost or late acknowledgement (nats' TimeoutError, seen when a burst of 10,000 registry events meets a busy
+    disk) is retried: the same Nats-Msg-Id makes a second copy of a publish that did land a no-op.
+    """
+    for attempt in range(PUBLISH_ATTEMPTS):
+        try:
+            await publisher.publish(
+                event.model_dump(mode="json"),
+                subject=event.subject(),
+                headers=event_headers(event),
+                correlation_id=event.correlation_id or event.event_id,
+                stream=stream.name,
+            )
+            return
+        except TimeoutError:  # nats.errors.TimeoutError is one (via asyncio.TimeoutError)
+            if attempt == PUBLISH_ATTEMPTS - 1:
+                raise
+            log.warning("publish.ack_timeout", event_id=event.event_id, attempt=attempt + 1)
+            await asyncio.sleep(PUBLISH_RETRY_S[attempt])
 
 
 async def dead_letter(broker: NatsBroker, raw: Msg, reason: str) -> None:
