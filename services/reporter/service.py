@@ -23,6 +23,7 @@ from services.reporter.finals import (
 )
 from services.reporter.formats import MEDIA_TYPES, Rendered, render
 from services.reporter.profile import NoticeProfile
+from services.reporter.render import render_html
 from services.reporter.repository import ReporterRepository, VersionConflict
 from services.reporter.stats import (
     Breakdown,
@@ -146,8 +147,9 @@ class ReporterService:
             for p in periods
         ]
 
-    async def _inputs(self, period_id: str) -> tuple[NoticeNumbers, dict[str, Any]]:
-        """The numbers of a period, and what they were computed from (for a final's record)."""
+    async def _inputs(self, period_id: str) -> tuple[NoticeNumbers, Callable[[], dict[str, Any]]]:
+        """The numbers of a period, and a function telling what they were computed from (a final's record): only a
+        freeze asks it, so drafts and the console's reads do not digest the whole registry."""
         period = await self.repository.period(period_id)
         if period is None:
             raise PeriodNotFound(period_id)
@@ -163,8 +165,10 @@ class ReporterService:
             rounding=self.rounding,
             previous_known=await self.repository.period(previous) is not None,
         )
-        sources = {"registry_version": registry_version(units, targets), "rule_sets": rule_sets_of(period, verdicts)}
-        return numbers, sources
+        return numbers, lambda: {
+            "registry_version": registry_version(units, targets).model_dump(mode="json"),
+            "rule_sets": rule_sets_of(period, verdicts),
+        }
 
     async def document(self, period_id: str, profile: NoticeProfile) -> tuple[NoticeNumbers, NoticeDocument]:
         numbers = await self.numbers(period_id)
@@ -213,9 +217,7 @@ class ReporterService:
         """POST /reports/{period}/draft: store the profile as the period's draft and return numbers and HTML."""
         await self.save_draft(period_id, profile, None, by)
         numbers, doc = await self.document(period_id, profile)
-        html = render(doc, numbers, "html").data.decode()
-        log.info("draft.rendered", period_id=period_id, hash=hashlib.sha256(html.encode()).hexdigest())
-        return numbers, html
+        return numbers, render_html(doc)
 
     # --- finals -------------------------------------------------------------------------------------------------
 
@@ -224,7 +226,7 @@ class ReporterService:
         draft = await self.draft(draft_id)
         if version is not None and version != draft.version:
             raise VersionConflict(draft_id)
-        numbers, sources = await self._inputs(draft.period_id)
+        numbers, sources_of = await self._inputs(draft.period_id)
         doc = build_document(numbers, draft.profile)
         content = {
             "report_id": report_id_for(draft.period_id, draft.profile.document_number),
@@ -233,8 +235,7 @@ class ReporterService:
             "profile": draft.profile.model_dump(mode="json"),
             "numbers": numbers.model_dump(mode="json"),
             "document": doc.model_dump(mode="json"),
-            "registry_version": sources["registry_version"].model_dump(mode="json"),
-            "rule_sets": sources["rule_sets"],
+            **sources_of(),
         }
         final = Final.model_validate(
             {**content, "content_hash": content_hash(content), "frozen_at": self.clock.now(), "frozen_by": by}
