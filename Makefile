@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: install system demo test lint asyncapi clean bench
+.PHONY: install system demo test chaos lint asyncapi clean bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,9 @@ demo: install system  ## one monitoring quarter against the simulator, on embedd
 
 test: install system  ## unit and integration tests on a real nats-server and SecantusDB
 	$(BIN)/pytest -q
+
+chaos: install system  ## the fault tests' full form: 1,000 bad events per consumed subject, long API fuzzing (tests/faults), the whole demo quarter
+	XUNJIAN_CHAOS=full $(BIN)/pytest -q tests/faults tests/e2e/test_quarter.py
 
 lint: install
 	$(BIN)/ruff check .

@@ -25,6 +25,8 @@ from .quarter import (
 
 # Ack wait shortened so that messages held by a killed process come back within seconds, not a minute.
 FAST_REDELIVERY = {"ACK_WAIT_S": "15"}
+# The fault test needs a long round to kill five services in, not a whole quarter (make test's time).
+SHORTER_WINDOW = ("window_start: 2022-07-01", "window_start: 2022-08-10")
 
 
 @pytest.fixture
@@ -35,6 +37,23 @@ def demo(tmp_path: Path) -> Iterator[Demo]:
     demo.stop()
 
 
+@pytest.fixture
+def shorter_window(tmp_path: Path) -> Iterator[Demo]:
+    """The demo prefecture monitored from 8月10日: 56 % of the quarter's probes and every one of its problems (the
+    simulator dates board messages from 60 days before the window, and one must be over 3 months old)."""
+    scenario = tmp_path / "shorter-window.yaml"
+    text = DEMO_SCENARIO.read_text(encoding="utf-8")
+    assert SHORTER_WINDOW[0] in text, "the demo scenario's window moved: update SHORTER_WINDOW"
+    scenario.write_text(text.replace(*SHORTER_WINDOW), encoding="utf-8")
+    demo = Demo(scenario, tmp_path / "out", progress=lambda _: None, env=FAST_REDELIVERY)
+    demo.start()
+    yield demo
+    demo.stop()
+
+
+# The whole quarter (27,000 probes, ~4 min on 2 cores) runs under `make chaos` and is what `make demo` does; make test
+# checks the same prefecture against its truth on the shorter window below, with every service killed once.
+@pytest.mark.chaos
 async def test_the_demo_quarter_matches_the_scenarios_ground_truth(demo: Demo) -> None:
     scenario = load_scenario(DEMO_SCENARIO)
     result = await demo.run_quarter()
@@ -47,8 +66,9 @@ async def test_the_demo_quarter_matches_the_scenarios_ground_truth(demo: Demo) -
     assert_no_duplicate_verdicts(await verdict_events(demo.stack.nats_url))
 
 
-async def test_killing_each_service_mid_round_loses_and_duplicates_nothing(demo: Demo) -> None:
-    scenario = load_scenario(DEMO_SCENARIO)
+async def test_killing_each_service_mid_round_loses_and_duplicates_nothing(shorter_window: Demo) -> None:
+    demo = shorter_window
+    scenario = demo.scenario
     schedule = [(0.10, "registry"), (0.25, "prober"), (0.40, "evaluator"), (0.55, "notifier"), (0.70, "reporter")]
     killed: list[str] = []
 
