@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from services.console.clients import ServiceDown
 from services.console.sessions import SessionUser, new_secret, safe_next, same_secret
-from services.console.web import SESSION_COOKIE, Page, check_csrf, console_of, render, render_template
+from services.console.web import SESSION_COOKIE, Page, PageContext, check_csrf, console_of, render, render_template
 from shared.logging import get_logger
 
 log = get_logger(__name__)
@@ -128,7 +128,49 @@ async def logout(ctx: Page, request: Request) -> Response:
 
 
 @router.get("/account", response_class=HTMLResponse, include_in_schema=False)
-async def account(ctx: Page, request: Request) -> HTMLResponse:
+async def account(ctx: Page, request: Request, done: str = "") -> HTMLResponse:
+    return await _account_page(ctx, request, done=done == "password")
+
+
+@router.post("/account/password", response_class=HTMLResponse, include_in_schema=False)
+async def change_password(ctx: Page, request: Request) -> Response:
+    """修改密码: the registry checks the current password and the new one's length; the session goes on."""
+    await check_csrf(ctx, request)
+    form = await request.form()
+    current, new, again = (str(form.get(name) or "") for name in ("current", "new", "again"))
+    error = _password_problem(new, again)
+    if error is None:
+        body = {"password": new, "current_password": current, "reason": "本人修改密码"}
+        answer = await ctx.api.registry.patch(f"/auth/users/{ctx.user.user_id}", json=body)
+        error = _registry_refusal(answer.status_code, answer.json() if answer.content else {})
+    if error is not None:
+        return await _account_page(ctx, request, error=error, status=422)
+    log.info("console.password_changed", user_id=ctx.user.user_id)
+    return RedirectResponse("/account?done=password", status_code=303)
+
+
+MIN_PASSWORD = 8  # the registry's rule (UserUpdate.password), said here before the form travels
+
+
+def _password_problem(new: str, again: str) -> str | None:
+    if len(new) < MIN_PASSWORD:
+        return f"新密码不能少于{MIN_PASSWORD}个字符"
+    if new != again:
+        return "两次输入的新密码不一致"
+    return None
+
+
+def _registry_refusal(status: int, answer: Any) -> str | None:
+    if status == 200:
+        return None
+    if status == 403:
+        return "当前密码不正确" if "当前密码" in str(answer.get("detail", "")) else "无权修改该用户的密码"
+    return "密码未能修改，请检查后重试"
+
+
+async def _account_page(
+    ctx: PageContext, request: Request, done: bool = False, error: str = "", status: int = 200
+) -> HTMLResponse:
     console = console_of(request)
     session = ctx.session
     unit_name = ""
@@ -143,4 +185,7 @@ async def account(ctx: Page, request: Request) -> HTMLResponse:
         signed_in_at=session.created_at if session else None,
         expires=console.expiry(session) if session else None,
         idle_minutes=int(console.policy.idle.total_seconds() // 60),
+        password_changed=done,
+        password_error=error,
+        status_code=status,
     )

@@ -125,3 +125,39 @@ async def test_a_unit_user_signs_in_and_sees_their_role_and_unit(
         await expect(page.locator(".who-name")).to_have_text(SONGXI.display_name)
     finally:
         await other.close()
+
+
+async def test_a_user_changes_their_password_on_the_account_page(
+    browser: BrowserContext, console_stack: ConsoleStack
+) -> None:
+    old, new = "Old-pass-2022", "New-pass-2022"
+    user = {"username": "pw-changer", "display_name": "改密码的人", "role": "auditor", "password": old}
+    created = await console_stack.http.post(
+        f"{console_stack.registry}/auth/users", json=user, headers=console_stack.admin
+    )
+    assert created.status_code == 201, created.text
+    page = await browser.new_page()
+    await login(page, "pw-changer", old, "/account")
+    form = page.locator("#change-password")
+
+    async def change(current: str, first: str, again: str) -> None:
+        await form.get_by_label("当前密码").fill(current)
+        await form.get_by_label("新密码（不少于8个字符）").fill(first)
+        await form.get_by_label("再次输入新密码").fill(again)
+        await form.get_by_role("button", name="修改密码").click()
+
+    await change("not-my-password", new, new)
+    await expect(form.get_by_role("alert")).to_have_text("当前密码不正确")
+    await change(old, new, new + "x")
+    await expect(form.get_by_role("alert")).to_have_text("两次输入的新密码不一致")
+    await change(old, new, new)
+    await expect(form.get_by_role("status")).to_have_text("密码已修改，下次登录请使用新密码。")
+
+    signed_in = await console_stack.http.post(
+        f"{console_stack.registry}/auth/login", json={"username": "pw-changer", "password": old}
+    )
+    assert signed_in.status_code == 401
+    signed_in = await console_stack.http.post(
+        f"{console_stack.registry}/auth/login", json={"username": "pw-changer", "password": new}
+    )
+    assert signed_in.status_code == 200, signed_in.text

@@ -102,6 +102,24 @@ async def test_a_token_is_stored_only_as_its_hash_and_its_use_is_recorded(env: E
     assert info.last_used_at == env.clock.now() and info.kind == "api" and info.expires_at is None
 
 
+async def test_a_tokens_use_is_recorded_at_most_once_a_minute(env: Env) -> None:
+    await add_user(env.auth, "li", Role.county_admin, "qs")
+    login = await env.auth.login("li", "pw-12345678")
+    me = await env.auth.authenticate(login.token)
+    first = env.clock.now()
+
+    async def last_used() -> datetime | None:
+        (info,) = [t for t in await env.auth.list_tokens(me) if t.token_id == login.token_id]
+        return info.last_used_at
+
+    env.clock.advance(timedelta(seconds=30))
+    await env.auth.authenticate(login.token)
+    assert await last_used() == first  # within the minute: no write
+    env.clock.advance(timedelta(seconds=31))
+    await env.auth.authenticate(login.token)
+    assert await last_used() == env.clock.now()
+
+
 async def test_a_revoked_token_and_a_deactivated_users_token_no_longer_authenticate(env: Env) -> None:
     user_id = await add_user(env.auth, "zhao", Role.unit_user, "bs-edu")
     first = await env.auth.login("zhao", "pw-12345678")
@@ -185,6 +203,23 @@ async def test_bootstrap_is_idempotent_and_its_token_lives_as_long_as_the_settin
     await env.auth.bootstrap(None, None)
     with pytest.raises(Unauthenticated):
         await env.auth.authenticate("new-" + BOOT_TOKEN)
+
+
+async def test_a_password_changed_after_the_first_start_survives_restarts_until_an_explicit_reset(env: Env) -> None:
+    await env.auth.bootstrap(BOOT_TOKEN, "admin-password-1")
+    admin = await env.auth.authenticate(BOOT_TOKEN)
+    change = UserUpdate(password="changed-in-console-2", current_password="admin-password-1")
+    await env.auth.update_user(admin, admin.user_id, change)
+
+    await env.auth.bootstrap(BOOT_TOKEN, "admin-password-1")  # `xunjian up` again, the same setting
+    await env.auth.login("admin", "changed-in-console-2")
+    with pytest.raises(Unauthenticated):
+        await env.auth.login("admin", "admin-password-1")
+
+    await env.auth.bootstrap(BOOT_TOKEN, "admin-password-1", reset_password=True)  # forgotten: the operator resets
+    await env.auth.login("admin", "admin-password-1")
+    with pytest.raises(Unauthenticated):
+        await env.auth.login("admin", "changed-in-console-2")
 
 
 async def test_bootstrap_restores_a_revoked_token_and_refuses_a_short_one(env: Env) -> None:

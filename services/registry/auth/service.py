@@ -132,7 +132,9 @@ class AuthService:
         user = await self.repo.get_user(info.user_id)
         if user is None or not user.active:
             raise Unauthenticated(NOT_LOGGED_IN)
-        await self.repo.touch_token(info.token_id, now, now - self._touch_interval)
+        stale_before = now - self._touch_interval
+        if info.last_used_at is None or info.last_used_at < stale_before:  # else the write would change nothing
+            await self.repo.touch_token(info.token_id, now, stale_before)
         return user.principal(info.token_id)
 
     async def me(self, principal: Principal) -> Me:
@@ -333,11 +335,13 @@ class AuthService:
 
     # --- bootstrap ---------------------------------------------------------------------------------------------
 
-    async def bootstrap(self, token: str | None, password: str | None) -> None:
+    async def bootstrap(self, token: str | None, password: str | None, reset_password: bool = False) -> None:
         """Ensure the city administrator ``admin`` exists with the given token and password; idempotent.
 
         The bootstrap token is valid exactly as long as the setting names it: a new value revokes the old one, and
-        no value revokes it. Secrets are never logged.
+        no value revokes it. The password is the first one only: once ``admin`` has a password (changed in the
+        console, say), a restart keeps it, unless ``reset_password`` (an operator's break-glass) says otherwise.
+        Secrets are never logged.
         """
         if token is not None and len(token) < MIN_BOOTSTRAP_TOKEN:
             raise ValueError(f"REGISTRY_BOOTSTRAP_ADMIN_TOKEN must be at least {MIN_BOOTSTRAP_TOKEN} random characters")
@@ -346,7 +350,7 @@ class AuthService:
         if token is None and password is None:
             return
         admin = await self._ensure_admin()
-        if password is not None:
+        if password is not None and (reset_password or not admin.password_hash):
             await self._ensure_admin_password(admin, password)
         if token is not None and keep is not None:
             info = TokenInfo(
@@ -404,5 +408,9 @@ async def build_auth(
         AuthRepository(db), clock, hierarchy, Passwords(params), login_ttl=timedelta(hours=settings.auth_login_ttl_h)
     )
     token, password = settings.registry_bootstrap_admin_token, settings.registry_bootstrap_admin_password
-    await auth.bootstrap(token.get_secret_value() if token else None, password.get_secret_value() if password else None)
+    await auth.bootstrap(
+        token.get_secret_value() if token else None,
+        password.get_secret_value() if password else None,
+        settings.registry_bootstrap_admin_password_reset,
+    )
     return auth
