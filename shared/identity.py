@@ -1,8 +1,8 @@
 """Who is calling: services other than the registry ask the registry, which holds users, tokens and scopes.
 
 One bearer token works across the system. A service resolves it with ``GET /auth/me`` and asks whether the caller
-may see a target with ``GET /targets/{id}`` under the caller's own token, so the role × unit matrix is decided in
-one place (services/registry/auth/scope.py) and never copied. Answers are cached briefly: a revoked token stops
+may see a target with ``GET /targets/{id}`` (or a whole unit's items with ``GET /units/{id}``) under the caller's
+own token, so the role × unit matrix is decided in one place (services/registry/auth/scope.py) and never copied. Answers are cached briefly: a revoked token stops
 working within ``ttl_s``.
 """
 
@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from urllib.parse import quote
 
 import httpx
 
@@ -46,7 +47,17 @@ class RegistryIdentity:
 
     async def may_see(self, caller: Caller, target_id: str) -> bool:
         """Whether the caller's scope includes the target, as the registry decides it."""
-        found = await self._cached((target_id, caller.token), lambda: self._sees(caller.token, target_id))
+        found = await self._cached(
+            (f"target {target_id}", caller.token),
+            lambda: self._sees(caller.token, f"/targets/{quote(target_id, safe='')}"),
+        )
+        return found is True
+
+    async def may_read_unit(self, caller: Caller, unit_id: str) -> bool:
+        """Whether the caller's scope includes the unit (and so every item filed under it), as the registry decides."""
+        found = await self._cached(
+            (f"unit {unit_id}", caller.token), lambda: self._sees(caller.token, f"/units/{quote(unit_id, safe='')}")
+        )
         return found is True
 
     async def close(self) -> None:
@@ -81,6 +92,6 @@ class RegistryIdentity:
             return None
         return Caller(user["user_id"], user.get("username", ""), user["role"], user.get("unit_id"), token)
 
-    async def _sees(self, token: str, target_id: str) -> bool:
-        response = await self._get(f"/targets/{target_id}", token)
+    async def _sees(self, token: str, path: str) -> bool:
+        response = await self._get(path, token)
         return response.status_code == 200

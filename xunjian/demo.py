@@ -173,12 +173,11 @@ class Demo:
     ) -> None:
         last_shown = -1
         while True:
-            try:
-                seen = int((await http.get(f"{self.url('evaluator')}/rounds/{round_id}")).json()["observations"])
-            except httpx.HTTPError:
-                seen = 0  # the evaluator is restarting; its count is back when it is
+            response = await _answer(http, f"{self.url('evaluator')}/rounds/{round_id}")
+            if response is None:  # the evaluator, or the registry that identifies callers, is restarting
                 await asyncio.sleep(0.5)
                 continue
+            seen = int(response.json()["observations"])
             share = seen / total if total else 1.0
             if during_round is not None:
                 await during_round(share)
@@ -193,8 +192,8 @@ class Demo:
         """The notifier's dispatcher sends from MongoDB, not from NATS: wait until it has nothing left to do."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            rows = (await http.get(f"{self.url('notifier')}/deliveries")).json()
-            if not any(row["status"] in UNSETTLED for row in rows):
+            response = await _answer(http, f"{self.url('notifier')}/deliveries")
+            if response is not None and not any(row["status"] in UNSETTLED for row in response.json()):
                 return
             await asyncio.sleep(0.2)
         raise TimeoutError(f"deliveries still being sent after {timeout:.0f} s")
@@ -244,6 +243,20 @@ def run_demo(scenario_path: Path, out_dir: Path) -> DemoResult:
 
 
 UNSETTLED = ("pending", "sending", "retrying", "checking")  # the dispatcher still has work on these
+RESTARTING = (502, 503, 504)  # the service, or the registry it identifies callers by, is coming back
+
+
+async def _answer(http: httpx.AsyncClient, url: str) -> httpx.Response | None:
+    """The service's answer, or None while it (or the registry behind its 503) restarts; any other refusal (a 401
+    or 403: the token) is an error, not something to wait out."""
+    try:
+        response = await http.get(url)
+    except httpx.HTTPError:
+        return None
+    if response.status_code in RESTARTING:
+        return None
+    response.raise_for_status()
+    return response
 
 
 def _count_by_subject(mail_dir: Path) -> dict[str, int]:

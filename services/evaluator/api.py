@@ -1,4 +1,9 @@
-"""HTTP reads for the launcher and the tests, and the rule set catalogue (docs/rulesets.md)."""
+"""HTTP reads for the launcher, the console and the tests, and the rule set catalogue (docs/rulesets.md).
+
+Every route knows its caller (identified by the registry, shared/identity_api.py): lists keep to the units the
+caller may read; the rule sets are read by any known caller and stored by the city administrator, both also with
+the operator's static EVALUATOR_ADMIN_TOKEN.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query, Request, Response
 
-from shared.identity_api import caller
+from shared.identity_api import Who, caller, visible
 
 from .catalogue import RuleSetCatalogue
 from .history_api import router as history
@@ -22,26 +27,28 @@ router = APIRouter(tags=["evaluator"])
 
 
 @router.get("/rounds/{correlation_id}")
-async def round_progress(correlation_id: str, request: Request) -> dict[str, int]:
-    """How many observations of a probe round have been recorded."""
+async def round_progress(correlation_id: str, who: Who, request: Request) -> dict[str, int]:
+    """How many observations of a probe round have been recorded (a count, for any known caller)."""
     return {"observations": await request.app.state.service.count_round(correlation_id)}
 
 
 @router.get("/verdicts")
-async def verdicts(period_id: str, request: Request) -> list[dict[str, Any]]:
-    """Every stored verdict of a period, as ``Verdict`` JSON, ordered by target."""
+async def verdicts(period_id: str, who: Who, request: Request) -> list[dict[str, Any]]:
+    """Every stored verdict of a period the caller may see, as ``Verdict`` JSON, ordered by target."""
     found: list[dict[str, Any]] = await request.app.state.service.verdicts_for_period(period_id)
-    return found
+    return await visible(request, who, found, lambda verdict: str(verdict.get("unit_id", "")))
 
 
 @router.get("/rechecks/{recheck_id}")
-async def recheck(recheck_id: str, request: Request) -> dict[str, Any]:
+async def recheck(recheck_id: str, who: Who, request: Request) -> dict[str, Any]:
     """The latest result of a re-check (复查), per target: the indicators judged on the re-check's observations.
 
     ``observations`` is how many re-check observations a result rests on; ``published``, whether its
-    ``verdict.rechecked`` event went out. 404 until the first re-check observation has been judged.
+    ``verdict.rechecked`` event went out. 404 until the first re-check observation has been judged, and for a
+    caller who may see none of its targets (an id names nothing outside the scope).
     """
-    found = await request.app.state.service.rechecks.results(recheck_id)
+    results = await request.app.state.service.rechecks.results(recheck_id)
+    found = await visible(request, who, results, lambda result: str(result.get("unit_id", "")))
     if not found:
         raise HTTPException(404, f"尚无复查「{recheck_id}」的结果")
     return {"recheck_id": recheck_id, "targets": found}
@@ -53,14 +60,26 @@ YAML_TYPES = ("text/yaml", "application/x-yaml", "application/yaml", "text/x-yam
 MAX_RULE_SET_BYTES = 1024 * 1024  # the national set is ~12 KB; a local one lists only what it changes
 
 
+def _operator(request: Request, authorization: str | None) -> bool:
+    """The caller presents the static EVALUATOR_ADMIN_TOKEN (for scripts and first set-up)."""
+    settings: EvaluatorSettings = request.app.state.runtime.settings
+    if settings.admin_token is None or authorization is None:
+        return False
+    expected = f"Bearer {settings.admin_token.get_secret_value()}"
+    return hmac.compare_digest(authorization.encode(), expected.encode())
+
+
+async def require_reader(request: Request, authorization: Annotated[str | None, Header()] = None) -> None:
+    """Who may read the rule sets: any caller the registry knows, or the operator."""
+    if not _operator(request, authorization):
+        await caller(request, authorization)
+
+
 async def require_writer(request: Request, authorization: Annotated[str | None, Header()] = None) -> str:
     """Who may store a rule set, returned as the ``stored_by`` recorded with it: a city administrator (identified
-    by the registry), or an operator with the static EVALUATOR_ADMIN_TOKEN (for scripts and first set-up)."""
-    settings: EvaluatorSettings = request.app.state.runtime.settings
-    if settings.admin_token is not None and authorization is not None:
-        expected = f"Bearer {settings.admin_token.get_secret_value()}"
-        if hmac.compare_digest(authorization.encode(), expected.encode()):
-            return "admin-token"
+    by the registry), or the operator."""
+    if _operator(request, authorization):
+        return "admin-token"
     who = await caller(request, authorization)
     if who.role != "city_admin":
         raise HTTPException(403, "仅市级管理员可提交规则集")
@@ -76,13 +95,13 @@ Catalogue = Annotated[RuleSetCatalogue, Depends(catalogue)]
 RuleSetId = Annotated[str, Path(pattern=ID_PATTERN)]
 
 
-@router.get("/rule-sets", tags=["rule sets"])
+@router.get("/rule-sets", tags=["rule sets"], dependencies=[Depends(require_reader)])
 async def rule_sets(rules: Catalogue) -> list[dict[str, Any]]:
     """Every stored rule set version, by id and version (without their YAML and rules)."""
     return [_summary(stored) for stored in await rules.all()]
 
 
-@router.get("/rule-sets/{rule_set_id}", tags=["rule sets"])
+@router.get("/rule-sets/{rule_set_id}", tags=["rule sets"], dependencies=[Depends(require_reader)])
 async def rule_set(
     rule_set_id: RuleSetId, rules: Catalogue, version: Annotated[int | None, Query(ge=1)] = None
 ) -> dict[str, Any]:

@@ -1,7 +1,8 @@
 """The notifier's HTTP API: cases and their timeline, deliveries, and what units do about their cases.
 
-Callers are identified by the registry (shared/identity_api.py). A unit user acts on its own unit's cases; county
-and city administrators on the cases in their scope; auditors read.
+Callers are identified by the registry (shared/identity_api.py). A unit user sees and acts on its own unit's cases;
+county and city administrators on the cases in their scope; auditors read every case. The deliveries outbox (every
+recipient's address and mobile) is for city administrators and auditors only.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from services.notifier.lifecycle import TransitionRefused
 from services.notifier.models import Case, Delivery, DeliveryStatus
 from services.notifier.rectification import FILE_TYPES, MAX_FILE_BYTES, Rectifications, SubmissionRefused, Upload
 from services.notifier.service import NotifierService
-from shared.identity_api import Who, in_scope
+from shared.identity_api import Who, in_scope, require_read_all, visible
 
 api = APIRouter(tags=["notifier"])
 ACTORS = frozenset({"unit_user", "county_admin", "city_admin"})  # auditors read, never act
@@ -35,14 +36,16 @@ def _rectifications(request: Request) -> Rectifications:
 
 
 @api.get("/cases", response_model=list[Case])
-async def list_cases(request: Request, period_id: str | None = None) -> list[Case]:
-    """Rectification cases, all or of one period (e.g. 2022Q3)."""
-    return await _service(request).cases(period_id)
+async def list_cases(who: Who, request: Request, period_id: str | None = None) -> list[Case]:
+    """Rectification cases within the caller's scope, all or of one period (e.g. 2022Q3)."""
+    return await visible(request, who, await _service(request).cases(period_id), lambda case: case.unit_id)
 
 
 @api.get("/deliveries", response_model=list[Delivery])
-async def list_deliveries(request: Request, status: DeliveryStatus | None = None) -> list[Delivery]:
-    """The deliveries outbox; ``status=uncertain`` lists the messages a person has to decide about."""
+async def list_deliveries(who: Who, request: Request, status: DeliveryStatus | None = None) -> list[Delivery]:
+    """The deliveries outbox; ``status=uncertain`` lists the messages a person has to decide about. City
+    administrators and auditors only: it names every unit's recipients (one case's messages: /cases/{id}/deliveries)."""
+    require_read_all(who, "仅市级管理员和审计员可查看全部消息发送记录")
     return await _service(request).deliveries(status)
 
 

@@ -22,7 +22,7 @@ async def songxi_homepage_case(stack: ConsoleStack, status: str = "notified") ->
     """The portal's homepage case, once the notifier has it in ``status`` (the notice e-mail went out)."""
 
     async def found() -> dict[str, Any] | None:
-        got = await stack.http.get(f"{stack.notifier}/cases", params={"period_id": "2022Q3"})
+        got = await stack.http.get(f"{stack.notifier}/cases", params={"period_id": "2022Q3"}, headers=stack.admin)
         return next(
             (
                 c

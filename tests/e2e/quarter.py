@@ -82,9 +82,14 @@ def _quarter_words(quarter: int) -> str:
     return f"第{'一二三四'[quarter - 1]}季度"
 
 
+def admin(demo: Demo) -> dict[str, str]:
+    """The city administrator's token `xunjian up` gives every service (the registry's bootstrap administrator)."""
+    return {"Authorization": f"Bearer {demo.stack.admin_token}"}
+
+
 async def assert_verdicts_match_truth(demo: Demo, scenario: Scenario) -> None:
     truth = {t: e for t, e in expected_outcomes(scenario).items() if e.running}
-    async with httpx.AsyncClient(timeout=30) as http:
+    async with httpx.AsyncClient(timeout=30, headers=admin(demo)) as http:
         stored = (await http.get(f"{demo.url('evaluator')}/verdicts", params={"period_id": scenario.period.id})).json()
     got = {v["target_id"]: v for v in stored}
     for target_id, expected in truth.items():
@@ -157,7 +162,8 @@ def assert_no_duplicate_verdicts(events: list[dict[str, Any]]) -> None:
 
 async def uncertain_deliveries(demo: Demo) -> list[dict[str, Any]]:
     """Deliveries the notifier could not settle (a send cut short by a kill): for a person, never resent."""
-    async with httpx.AsyncClient() as http:
+    async with httpx.AsyncClient(headers=admin(demo)) as http:
         response = await http.get(f"{demo.url('notifier')}/deliveries", params={"status": "uncertain"})
+    assert response.status_code == 200, response.text
     rows: list[dict[str, Any]] = response.json()
     return rows

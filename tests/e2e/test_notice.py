@@ -59,7 +59,7 @@ class Stack:
 
     async def cases(self, period_id: str) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = (
-            await self.http.get(f"{self.notifier}/cases", params={"period_id": period_id})
+            await self.http.get(f"{self.notifier}/cases", params={"period_id": period_id}, headers=self.admin)
         ).json()
         return found
 
@@ -138,7 +138,7 @@ async def run_round(stack: Stack, period_id: str, wait: Any) -> None:
     round_id, total = started.json()["round_id"], int(started.json()["total"])
 
     async def observed() -> bool:
-        got = (await stack.http.get(f"{stack.evaluator}/rounds/{round_id}")).json()
+        got = (await stack.http.get(f"{stack.evaluator}/rounds/{round_id}", headers=stack.admin)).json()
         return int(got["observations"]) >= total
 
     await wait(observed, timeout=60, interval=0.2, what=f"every probe of {period_id} observed")
@@ -159,7 +159,9 @@ class Quiet:
 
 
 async def verdicts_for(stack: Stack, target_ids: set[str]) -> bool:
-    stored = (await stack.http.get(f"{stack.evaluator}/verdicts", params={"period_id": CURRENT})).json()
+    stored = (
+        await stack.http.get(f"{stack.evaluator}/verdicts", params={"period_id": CURRENT}, headers=stack.admin)
+    ).json()
     return target_ids <= {v["target_id"] for v in stored}
 
 

@@ -68,7 +68,9 @@ class Stack:
         return [m for m in found if isinstance(m, EmailMessage) and m["To"] == to]
 
     async def case(self, target_id: str = "songxi-portal") -> dict[str, Any] | None:
-        found = (await self.http.get(f"{self.notifier}/cases", params={"period_id": "2022Q3"})).json()
+        found = (
+            await self.http.get(f"{self.notifier}/cases", params={"period_id": "2022Q3"}, headers=self.admin)
+        ).json()
         return next((dict(c) for c in found if c["target_id"] == target_id), None)
 
     async def submit(self, case_id: str, text: str) -> httpx.Response:
@@ -162,7 +164,11 @@ async def test_a_failing_site_is_notified_rechecked_sent_back_fixed_and_resolved
     site = "松溪县人民政府网站"
     [mail] = await wait(lambda: stack.mails("sxxzfb@example.gov.cn", site), timeout=30, what="the notice e-mail")
     assert "松溪县人民政府网站" in mail["Subject"] and "首页长期不更新" in mail["Subject"]
-    [sms] = await wait(lambda: stack.texts(site), timeout=30, what="the SMS at the vendor")
+    try:
+        [sms] = await wait(lambda: stack.texts(site), timeout=30, what="the SMS at the vendor")
+    except AssertionError as exc:  # say where the SMS stands: paced, maybe sent, retrying…
+        deliveries = await http.get(f"{stack.notifier}/cases/{case['case_id']}/deliveries", headers=stack.admin)
+        raise AssertionError(f"{exc}; deliveries: {deliveries.text}") from exc
     assert sms.phone == "13908830201" and sms.params["problem"] == "首页长期不更新"
 
     acknowledged = await http.post(f"{stack.notifier}/cases/{case['case_id']}/acknowledge", headers=stack.unit)

@@ -8,13 +8,12 @@ from typing import Any
 import httpx
 from pymongo import AsyncMongoClient
 
-from services.evaluator.app import SPEC
 from services.evaluator.settings import EvaluatorSettings
 from shared.clock import CHINA_TZ
 from shared.events import ObservationRecorded, Period
-from tests.apps import running
 
 from .builders import SITE, beijing
+from .callers import AUTH, evaluator_beside_registry
 from .streams import (
     consumer_idle,
     day_of_visits,
@@ -66,7 +65,8 @@ async def test_a_site_failing_five_percent_in_its_last_week_becomes_unqualified_
 ) -> None:
     observations = month_of_observations("round-1")
     last_seen = max(o.observed_at for o in observations)
-    async with running(SPEC, settings(nats_url_, mongodb_uri, db_prefix)) as base, httpx.AsyncClient() as http:
+    evaluator = evaluator_beside_registry(settings(nats_url_, mongodb_uri, db_prefix))
+    async with evaluator as base, httpx.AsyncClient(headers=AUTH) as http:
         await publish(jetstream, target_changed(SITE))
         await publish(jetstream, period_changed(SEPTEMBER))
         for o in observations:
@@ -114,7 +114,8 @@ async def test_a_site_failing_five_percent_in_its_last_week_becomes_unqualified_
 async def test_an_observation_for_a_target_not_yet_known_is_retried_and_processed_once_the_target_arrives(
     nats_url_: str, mongodb_uri: str, db_prefix: str, jetstream: Any, wait: Any
 ) -> None:
-    async with running(SPEC, settings(nats_url_, mongodb_uri, db_prefix)) as base, httpx.AsyncClient() as http:
+    evaluator = evaluator_beside_registry(settings(nats_url_, mongodb_uri, db_prefix))
+    async with evaluator as base, httpx.AsyncClient(headers=AUTH) as http:
         await publish(jetstream, period_changed(SEPTEMBER))
         await publish(jetstream, visit(SITE, "2022Q3", beijing(date(2022, 9, 2)), True, "round-early"))
 

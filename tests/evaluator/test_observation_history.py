@@ -54,7 +54,7 @@ async def stack(nats_url_: str, mongodb_uri: str, db_prefix: str, jetstream: Any
             await publish(jetstream, homepage(BS, "2022Q3", beijing(date(2022, 9, 25), 9), date(2022, 9, 25), "r"))
 
             async def recorded() -> bool:
-                counted = await http.get(f"{evaluator}/rounds/r")
+                counted = await http.get(f"{evaluator}/rounds/r", headers=headers)
                 return bool(counted.json()["observations"] == 7)
 
             await wait(recorded, timeout=30, what="seven observations recorded")

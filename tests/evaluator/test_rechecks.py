@@ -12,12 +12,11 @@ from typing import Any
 
 import httpx
 
-from services.evaluator.app import SPEC
 from shared.clock import CHINA_TZ
 from shared.events import ObservationRecorded, Period
-from tests.apps import running
 
 from .builders import SITE, beijing
+from .callers import AUTH, evaluator_beside_registry
 from .streams import consumer_idle, day_of_visits, homepage, period_changed, publish, read_stream, target_changed, visit
 from .test_evaluator_service import settings, stored
 
@@ -51,7 +50,8 @@ async def test_a_recheck_after_the_quarter_passes_w_v3_and_leaves_the_periods_ve
     nats_url_: str, mongodb_uri: str, db_prefix: str, jetstream: Any, wait: Any
 ) -> None:
     quarter = stale_week()
-    async with running(SPEC, settings(nats_url_, mongodb_uri, db_prefix)) as base, httpx.AsyncClient() as http:
+    evaluator = evaluator_beside_registry(settings(nats_url_, mongodb_uri, db_prefix))
+    async with evaluator as base, httpx.AsyncClient(headers=AUTH) as http:
         await publish(jetstream, target_changed(SITE))
         await publish(jetstream, period_changed(LAST_WEEK))
         for o in quarter:

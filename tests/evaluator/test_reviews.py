@@ -63,7 +63,9 @@ class Stack:
         return await self.http.post(url, json=body, headers=self.tokens[who])
 
 
-async def user_token(http: httpx.AsyncClient, registry: str, username: str, role: str, unit: str) -> dict[str, str]:
+async def user_token(
+    http: httpx.AsyncClient, registry: str, username: str, role: str, unit: str | None
+) -> dict[str, str]:
     admin = {"Authorization": f"Bearer {ADMIN}"}
     user = {"username": username, "display_name": username, "role": role, "unit_id": unit}
     created = await http.post(f"{registry}/auth/users", json=user, headers=admin)
@@ -90,6 +92,7 @@ async def stack(nats_url_: str, mongodb_uri: str, db_prefix: str, jetstream: Any
                 "city": headers,
                 "qs-county": await user_token(http, registry, "qs-county", "county_admin", "qs-gov"),
                 "qs-unit": await user_token(http, registry, "qs-unit", "unit_user", "qs-office"),
+                "auditor": await user_token(http, registry, "auditor", "auditor", None),
             }
             await feed_a_week(jetstream, wait, http, evaluator)
             yield Stack(http, evaluator, tokens)
@@ -105,7 +108,8 @@ async def feed_a_week(js: Any, wait: Any, http: httpx.AsyncClient, evaluator: st
             await publish(js, homepage(target, "2022Q3", beijing(day, 9), newest, "r"))
 
     async def judged() -> bool:
-        found = (await http.get(f"{evaluator}/verdicts", params={"period_id": "2022Q3"})).json()
+        admin = {"Authorization": f"Bearer {ADMIN}"}
+        found = (await http.get(f"{evaluator}/verdicts", params={"period_id": "2022Q3"}, headers=admin)).json()
         return sorted(v["outcome"] for v in found if v["as_of"].startswith("2022-09-29")) == [
             "qualified",
             "unqualified",

@@ -29,6 +29,7 @@ homepage: {threshold: 10}
 interaction: {reply_limit: {working_days: 5}}
 """
 TOKEN = "rule-set-writer-secret"
+OPERATOR = {"Authorization": f"Bearer {TOKEN}"}  # the static EVALUATOR_ADMIN_TOKEN reads and writes
 
 
 def lincang(text: str = LINCANG) -> StoredRuleSet:
@@ -124,8 +125,10 @@ async def test_rule_sets_are_listed_read_submitted_and_refused_over_http(
 ) -> None:
     async with running(SPEC, settings(nats_url_, mongodb_uri, db_prefix)) as base, httpx.AsyncClient() as http:
         url = f"{base}/rule-sets"
-        [national] = (await http.get(url)).json()
+        [national] = (await http.get(url, headers=OPERATOR)).json()
         assert (national["ref"], national["stored_by"], national["extends"]) == ("national-2019@1", "built-in", None)
+        assert (await http.get(url)).status_code == 401  # reading needs a caller too
+        assert (await http.get(f"{url}/national-2019")).status_code == 401
 
         assert (await post(http, url, LINCANG, token=None)).status_code == 401
         # Not the operator token, and no registry here to identify it by: refused as unverifiable, not let through.
@@ -154,13 +157,13 @@ async def test_rule_sets_are_listed_read_submitted_and_refused_over_http(
 
         v2 = LINCANG.replace("version: 1", "version: 2").replace("threshold: 10", "threshold: 7")
         assert (await post(http, url, v2)).status_code == 201
-        latest = (await http.get(f"{url}/lincang-2022")).json()
-        first = (await http.get(f"{url}/lincang-2022", params={"version": 1})).json()
+        latest = (await http.get(f"{url}/lincang-2022", headers=OPERATOR)).json()
+        first = (await http.get(f"{url}/lincang-2022", params={"version": 1}, headers=OPERATOR)).json()
         assert latest["ref"] == "lincang-2022@2" and latest["rules"]["homepage"]["threshold"] == 7
         assert first["yaml"] == LINCANG and first["rules"]["interaction"]["reply_limit"]["working_days"] == 5
-        missing = await http.get(f"{url}/mangshi-2022")
+        missing = await http.get(f"{url}/mangshi-2022", headers=OPERATOR)
         assert missing.status_code == 404 and "mangshi-2022" in missing.json()["detail"]
-        assert [r["ref"] for r in (await http.get(url)).json()] == [
+        assert [r["ref"] for r in (await http.get(url, headers=OPERATOR)).json()] == [
             "lincang-2022@1",
             "lincang-2022@2",
             "national-2019@1",

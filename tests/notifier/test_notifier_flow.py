@@ -20,6 +20,8 @@ from services.notifier.models import Case, Channel, Delivery, DeliveryStatus
 from services.notifier.repository import NotifierRepository
 from services.notifier.service import NotifierService
 from services.notifier.settings import NotifierSettings
+from services.registry.app import SPEC as REGISTRY
+from services.registry.settings import RegistrySettings
 from shared.clock import CHINA_TZ
 from shared.db import make_client
 from shared.events import (
@@ -38,6 +40,7 @@ from shared.events import (
     natural_id,
 )
 from shared.runtime import create_app
+from tests.apps import running
 from xunjian.embedded import free_port
 from xunjian.mailsink import start_mail_sink
 
@@ -55,6 +58,8 @@ SITE = Target(
     registered_on=date(2019, 1, 1),
 )
 CASE_ID = Case.id_for(SITE.target_id, PERIOD, "W-V3")
+ADMIN = "notifier-test-admin-token-0123456789abcdef"  # the registry's bootstrap city administrator
+AUTH = {"Authorization": f"Bearer {ADMIN}"}
 
 
 @dataclass
@@ -64,6 +69,7 @@ class Notifier:
     repo: NotifierRepository
     mail_dir: Path
     service: NotifierService
+    registry: str  # the registry's URL; its bootstrap administrator's token is ADMIN
 
     async def publish(self, event: Event) -> int:
         ack = await self.js.publish(
@@ -94,26 +100,33 @@ class Notifier:
 async def running_notifier(
     mail_dir: Path, nats_url_: str, mongodb_uri: str, db_prefix: str, js: Any, smtp_port: int, **extra: Any
 ) -> AsyncIterator[Notifier]:
-    settings = NotifierSettings(
-        nats_url=nats_url_,
-        mongodb_uri=mongodb_uri,
-        mongodb_db_prefix=db_prefix,
-        smtp_port=smtp_port,
-        redelivery_backoff_s=(0.1,),
-        dispatch_backoff_s=(0.1,),  # retries in tenths of a second, and a lost send counts as abandoned after 1 s
-        dispatch_claim_lease_s=1.0,
-        dispatch_check_after_s=0.0,
-        log_level="WARNING",
-        **extra,
+    """The notifier in-process, beside the registry that identifies its callers; ``http`` is the city administrator."""
+    common = {"nats_url": nats_url_, "mongodb_uri": mongodb_uri, "mongodb_db_prefix": db_prefix}
+    registry_settings = RegistrySettings.model_validate(
+        {**common, "registry_bootstrap_admin_token": ADMIN, "log_level": "WARNING"}
     )
-    app = create_app(SPEC, settings)
     mongo = make_client(mongodb_uri)
     try:
-        async with app.router.lifespan_context(app):
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://notifier") as http:
-                repo = NotifierRepository(mongo[settings.database_name("notifier")])
-                yield Notifier(http, js, repo, mail_dir, app.state.service)
+        async with running(REGISTRY, registry_settings) as registry:
+            settings = NotifierSettings(
+                nats_url=nats_url_,
+                mongodb_uri=mongodb_uri,
+                mongodb_db_prefix=db_prefix,
+                registry_url=registry,
+                smtp_port=smtp_port,
+                redelivery_backoff_s=(0.1,),
+                dispatch_backoff_s=(0.1,),  # retries in tenths of a second; a lost send is abandoned after 1 s
+                dispatch_claim_lease_s=1.0,
+                dispatch_check_after_s=0.0,
+                log_level="WARNING",
+                **extra,
+            )
+            app = create_app(SPEC, settings)
+            async with app.router.lifespan_context(app):
+                transport = httpx.ASGITransport(app=app)
+                async with httpx.AsyncClient(transport=transport, base_url="http://notifier", headers=AUTH) as http:
+                    repo = NotifierRepository(mongo[settings.database_name("notifier")])
+                    yield Notifier(http, js, repo, mail_dir, app.state.service, registry)
     finally:
         await mongo.close()
 
