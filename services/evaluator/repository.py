@@ -10,6 +10,9 @@ Collections:
 - ``rule_sets``: one document per rule set version (``_id`` = ``id@version``), immutable once stored.
 - ``rechecks``: one per (re-check, target, period): the latest re-check result (``rechecks.py``), the number of
   observations it rests on (only ever grows), and ``pending``, the outbox of its ``verdict.rechecked`` event.
+- ``versions``: a counter per period, bumped after every write of the period's verdicts. A period's outcomes and
+  warnings (the console's inventory and overview) are kept in memory under it (shared/versioned.py): reading them
+  scans every verdict of the period, which SecantusDB cannot answer from an index alone.
 
 Counters stay exact under redelivery and crashes because one transaction inserts the observations that are new and
 increments the counters for exactly those: a redelivered observation is found already inserted and counts nothing;
@@ -20,8 +23,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -33,6 +37,7 @@ from pymongo.errors import DuplicateKeyError
 
 from shared.db import Indexes
 from shared.events import ObservationRecorded, Period, Target, Unit
+from shared.versioned import Versioned
 
 from .recording import Latest, ObservationWrite
 from .records import StoredVerdict, pair_key
@@ -51,6 +56,7 @@ VERDICTS = "verdicts"
 RULE_SETS = "rule_sets"
 FLAGGED = "content_findings"
 RECHECKS = "rechecks"
+VERSIONS = "versions"
 
 INDEXES: list[Indexes] = [
     # Unique on event_id through ``_id`` (= event_id). Every further index costs SecantusDB insert time, so only
@@ -82,6 +88,8 @@ class EvaluatorRepository:
     def __init__(self, client: AsyncMongoClient[Doc], db: AsyncDatabase[Doc]) -> None:
         self._client = client
         self._db = db
+        self._outcomes: Versioned[str, list[Doc]] = Versioned()
+        self._warnings: Versioned[str, list[Doc]] = Versioned()
 
     # --- observations and the counters derived from them ------------------------------------------------------
 
@@ -271,8 +279,26 @@ class EvaluatorRepository:
             ReplaceOne({"_id": v.key, "revision": read_revision}, v.to_doc(), upsert=True)
             for v, read_revision in changes
         ]
-        if ops:
+        if not ops:
+            return
+        try:
             await self._db[VERDICTS].bulk_write(ops, ordered=False)
+        finally:  # unordered: a failed batch may still have written some verdicts
+            for period_id in sorted({v.verdict["period_id"] for v, _ in changes}):
+                await self._bump(period_id)
+
+    async def _bump(self, period_id: str) -> None:
+        """After the period's verdicts were written: what is held of them is read again. The epoch is new whenever
+        the counter is created, so a database emptied under a running evaluator never matches a held version."""
+        update = {"$inc": {"n": 1}, "$setOnInsert": {"epoch": uuid.uuid4().hex}}
+        try:
+            await self._db[VERSIONS].update_one({"_id": period_id}, update, upsert=True)
+        except DuplicateKeyError:  # another writer created it first: it exists now
+            await self._db[VERSIONS].update_one({"_id": period_id}, {"$inc": {"n": 1}})
+
+    async def _version(self, period_id: str) -> Hashable:
+        found = await self._db[VERSIONS].find_one({"_id": period_id})
+        return (found["epoch"], found["n"]) if found else ("", 0)
 
     async def clear_pending(self, published: Sequence[tuple[str, str]]) -> None:
         """Mark (verdict key, event_id) pairs published; a pending event replaced meanwhile stays pending."""
@@ -296,7 +322,14 @@ class EvaluatorRepository:
         return [doc["verdict"] async for doc in cursor]
 
     async def outcomes(self, period_id: str) -> list[Doc]:
-        """Every verdict of a period in brief: target, unit, outcome and the failed indicators' labels (lists)."""
+        """Every verdict of a period in brief: target, unit, outcome and the failed indicators' labels (lists); held
+        until the period's verdicts are written again. The list is the caller's; its rows must not be changed."""
+        held = await self._outcomes.get(
+            period_id, lambda: self._version(period_id), lambda: self._read_outcomes(period_id)
+        )
+        return list(held)
+
+    async def _read_outcomes(self, period_id: str) -> list[Doc]:
         fields = ("verdict.unit_id", "verdict.outcome", "verdict.indicators.status", "verdict.indicators.label")
         cursor = self._db[VERDICTS].find({"period_id": period_id}, dict.fromkeys(("target_id", *fields), 1))
         found = []
@@ -322,7 +355,13 @@ class EvaluatorRepository:
         return StoredVerdict.from_doc(doc) if doc else None
 
     async def warnings(self, period_id: str) -> list[Doc]:
-        """The early warnings standing at each target's last evaluation in the period."""
+        """The early warnings standing at each target's last evaluation in the period; held as the outcomes are."""
+        held = await self._warnings.get(
+            period_id, lambda: self._version(period_id), lambda: self._read_warnings(period_id)
+        )
+        return list(held)
+
+    async def _read_warnings(self, period_id: str) -> list[Doc]:
         query = {"period_id": period_id, "warnings.0": {"$exists": True}}
         cursor = self._db[VERDICTS].find(query, {"warnings": 1}).sort("_id", ASCENDING)
         return [w async for doc in cursor for w in doc["warnings"]]

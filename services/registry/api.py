@@ -205,18 +205,7 @@ async def list_targets(
     where = TargetFilter(type=type, unit_ids=visible, county=county, status=status, text=q, platform=platform)
     if as_of is None:
         return await service.repo.list_targets(where)
-    return [t for t in await service.targets_as_of(as_of) if _matches(where, t)]
-
-
-def _matches(where: TargetFilter, target: Target) -> bool:
-    return (
-        (where.type is None or target.type is where.type)
-        and (where.unit_ids is None or target.unit_id in where.unit_ids)
-        and (where.county is None or target.county == where.county)
-        and (where.status is None or target.status is where.status)
-        and (not where.platform or target.platform == where.platform)
-        and where.matches_text(target)
-    )
+    return [t for t in await service.targets_as_of(as_of) if where.matches(t)]
 
 
 async def _target(service: RegistryService, scope: Scope, target_id: str) -> Target:

@@ -14,6 +14,7 @@ from .api import api
 from .auth import INDEXES as AUTH_INDEXES
 from .auth import build_auth
 from .leader import Lease
+from .metrics import RoundMetrics
 from .repository import INDEXES, RegistryRepository
 from .scheduler import Scheduler
 from .service import RegistryService
@@ -44,6 +45,13 @@ async def build(runtime: Runtime) -> RegistryService:
             return 0
 
     service = RegistryService(RegistryRepository(runtime.db), publish, backlog, runtime.clock, settings)
+    rounds = RoundMetrics(runtime.metrics)
+    runtime.metrics.add_source(
+        "rounds", rounds.source(service.repo.unfinished_rounds, backlog, settings.round_max_outstanding)
+    )
+    runtime.metrics.dead_consumers.add(("REGISTRY", "commands"))  # NATS commands that failed (subscribers.py)
+    # A replica that died between a save and its bump left the others holding the old target list: read it again.
+    await service.repo.bump_inventory()
     service.auth = await build_auth(runtime.db, runtime.clock, settings, service.repo.unit_parents)
     if settings.schedule_realtime:
         lease = Lease(js, settings.schedule_lease_bucket, "registry-scheduler", ttl_s=settings.schedule_lease_ttl_s)

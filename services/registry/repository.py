@@ -3,12 +3,19 @@
 Units and targets are versioned: the current document lives in ``units`` / ``targets`` and every version, with who
 changed it, why and when, in ``unit_versions`` / ``target_versions``. Reading "as it stood" at an instant takes, per
 entity, the newest version recorded at or before it.
+
+Every target is listed on each inventory page and each scheduler tick, and SecantusDB takes tens of milliseconds to
+read a city's targets: the list (and the unit hierarchy every scoped request reads) is kept in memory under ``versions.inventory`` (shared/versioned.py), a counter
+bumped by every write of units or targets — inside an import's transaction as its first write (so it commits with
+the import, and a concurrent bump waits for the commit instead of failing it), after a single save, and when a
+registry process starts (one that died between a save and its bump leaves no other replica holding the old list).
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Iterable
+import uuid
+from collections.abc import AsyncIterator, Hashable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -20,11 +27,14 @@ from pymongo.errors import DuplicateKeyError
 
 from shared.db import Indexes
 from shared.events import Period, Target, TargetStatus, TargetType, Unit
+from shared.versioned import Versioned
 
 Kind = Literal["unit", "target"]
 _CURRENT = {"unit": "units", "target": "targets"}
 _VERSIONS = {"unit": "unit_versions", "target": "target_versions"}
 _KEY = {"unit": "unit_id", "target": "target_id"}
+VERSIONS = "versions"
+INVENTORY = "inventory"  # the counter of unit and target writes
 
 INDEXES = [
     Indexes("targets", (IndexModel([("unit_id", ASCENDING)]), IndexModel([("type", ASCENDING)]))),
@@ -57,33 +67,46 @@ class TargetFilter:
     text: str | None = None  # part of the name, URL or 网站标识码
     platform: str | None = None  # new media: 微信公众号, 微博, …
 
-    def query(self) -> dict[str, Any]:
-        query: dict[str, Any] = {}
-        if self.type is not None:
-            query["type"] = self.type.value
-        if self.unit_ids is not None:
-            query["unit_id"] = {"$in": sorted(self.unit_ids)}
-        if self.county:
-            query["county"] = self.county
-        if self.status is not None:
-            query["status"] = self.status.value
-        if self.platform:
-            query["platform"] = self.platform
-        return query
-
     def matches_text(self, target: Target) -> bool:
         return not self.text or self.text in target.name or self.text in target.url or self.text in target.site_code
+
+    def matches(self, target: Target) -> bool:
+        """Whether the target is selected: every condition set (an empty string or None is no condition), in memory."""
+        return (
+            (self.type is None or target.type is self.type)
+            and (self.unit_ids is None or target.unit_id in self.unit_ids)
+            and (not self.county or target.county == self.county)
+            and (self.status is None or target.status is self.status)
+            and (not self.platform or target.platform == self.platform)
+            and self.matches_text(target)
+        )
 
 
 class RegistryRepository:
     def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
         self._db = db
+        self._targets: Versioned[str, list[Target]] = Versioned()
+        self._parents: Versioned[str, dict[str, str | None]] = Versioned()
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncClientSession]:
         """Every write inside commits together or not at all (imports are all-or-nothing)."""
         async with self._db.client.start_session() as session, await session.start_transaction():
+            await self.bump_inventory(session)
             yield session
+
+    async def bump_inventory(self, session: AsyncClientSession | None = None) -> None:
+        """Lists held in memory are read again. The epoch is new whenever the counter is created, so a database
+        emptied under a running registry never matches a version held from before."""
+        update = {"$inc": {"n": 1}, "$setOnInsert": {"epoch": uuid.uuid4().hex}}
+        try:
+            await self._db[VERSIONS].update_one({"_id": INVENTORY}, update, upsert=True, session=session)
+        except DuplicateKeyError:  # another writer created it first: it exists now
+            await self._db[VERSIONS].update_one({"_id": INVENTORY}, {"$inc": {"n": 1}}, session=session)
+
+    async def _inventory_version(self) -> Hashable:
+        found = await self._db[VERSIONS].find_one({"_id": INVENTORY})
+        return (found["epoch"], found["n"]) if found else ("", 0)
 
     # --- versioned writes ----------------------------------------------------------------------------------------
 
@@ -98,17 +121,21 @@ class RegistryRepository:
     ) -> None:
         """Store a version and make it current; re-saving the same version changes nothing."""
         key, version = body[_KEY[kind]], body["version"]
-        await self._db[_VERSIONS[kind]].update_one(
-            {_KEY[kind]: key, "version": version},
-            {"$setOnInsert": {"snapshot": body, "changed_by": actor, "reason": reason, "changed_at": at}},
-            upsert=True,
-            session=session,
-        )
-        # A newer version already current makes the upsert collide: an older write arriving late must not win.
-        with contextlib.suppress(DuplicateKeyError):
-            await self._db[_CURRENT[kind]].replace_one(
-                {"_id": key, "version": {"$lte": version}}, {**body, "_id": key}, upsert=True, session=session
+        try:
+            await self._db[_VERSIONS[kind]].update_one(
+                {_KEY[kind]: key, "version": version},
+                {"$setOnInsert": {"snapshot": body, "changed_by": actor, "reason": reason, "changed_at": at}},
+                upsert=True,
+                session=session,
             )
+            # A newer version already current makes the upsert collide: an older write arriving late must not win.
+            with contextlib.suppress(DuplicateKeyError):
+                await self._db[_CURRENT[kind]].replace_one(
+                    {"_id": key, "version": {"$lte": version}}, {**body, "_id": key}, upsert=True, session=session
+                )
+        finally:
+            if session is None:  # a transaction bumped it already (``transaction``)
+                await self.bump_inventory()
 
     async def save_versions(
         self,
@@ -131,9 +158,13 @@ class RegistryRepository:
             )
             for body in bodies
         ]
-        await self._db[_VERSIONS[kind]].bulk_write(versions, ordered=False, session=session)
         current = [ReplaceOne({"_id": body[key]}, {**body, "_id": body[key]}, upsert=True) for body in bodies]
-        await self._db[_CURRENT[kind]].bulk_write(current, ordered=False, session=session)
+        try:
+            await self._db[_VERSIONS[kind]].bulk_write(versions, ordered=False, session=session)
+            await self._db[_CURRENT[kind]].bulk_write(current, ordered=False, session=session)
+        finally:
+            if session is None:
+                await self.bump_inventory()
 
     async def history(self, kind: Kind, key: str) -> list[dict[str, Any]]:
         cursor = self._db[_VERSIONS[kind]].find({_KEY[kind]: key}).sort("version", ASCENDING)
@@ -162,10 +193,14 @@ class RegistryRepository:
         return {doc["_id"]: Target.model_validate(_strip(doc)) async for doc in cursor}
 
     async def list_targets(self, where: TargetFilter | None = None) -> list[Target]:
+        """The current targets ``where`` selects, by id; filtered in memory from every target, held until a write."""
         where = where or TargetFilter()
-        cursor = self._db.targets.find(where.query()).sort("_id", ASCENDING)
-        targets = [Target.model_validate(_strip(doc)) async for doc in cursor]
-        return [t for t in targets if where.matches_text(t)]
+        every = await self._targets.get(INVENTORY, self._inventory_version, self._read_targets)
+        return [t for t in every if where.matches(t)]
+
+    async def _read_targets(self) -> list[Target]:
+        cursor = self._db.targets.find({}).sort("_id", ASCENDING)
+        return [Target.model_validate(_strip(doc)) async for doc in cursor]
 
     # --- units ---------------------------------------------------------------------------------------------------
 
@@ -182,7 +217,12 @@ class RegistryRepository:
         return [Unit.model_validate(_strip(doc)) async for doc in cursor]
 
     async def unit_parents(self) -> dict[str, str | None]:
-        """The hierarchy (unit → parent) that access scopes are computed from."""
+        """The hierarchy (unit → parent) that access scopes are computed from: every request with a scope asks it,
+        so it is held like the target list (a unit's write bumps the same counter)."""
+        held = await self._parents.get(INVENTORY, self._inventory_version, self._read_parents)
+        return dict(held)
+
+    async def _read_parents(self) -> dict[str, str | None]:
         return {doc["_id"]: doc.get("parent_id") async for doc in self._db.units.find({}, {"parent_id": 1})}
 
     # --- the real-time scheduler's cursor ----------------------------------------------------------------------

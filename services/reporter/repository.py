@@ -8,7 +8,8 @@ overwrites a newer one.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping
+import uuid
+from collections.abc import Hashable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -25,6 +26,8 @@ from shared.events import Outcome, Period, Target, Unit, Verdict
 
 UNITS, TARGETS, PERIODS, VERDICTS, CASES = "units", "targets", "periods", "verdicts", "cases"
 DRAFTS, FINALS, PUBLICATIONS, FILES = "drafts", "finals", "publications", "notice_files"
+VERSIONS = "versions"  # a counter per projection, bumped after each write that changes it (shared/versioned.py)
+REGISTRY_VERSION = "registry"  # units and targets
 
 INDEXES: list[Indexes] = [
     Indexes(VERDICTS, [IndexModel([("period_id", ASCENDING), ("target_id", ASCENDING)], unique=True)]),
@@ -50,6 +53,10 @@ def verdict_key(target_id: str, period_id: str) -> str:
     return f"{period_id}/{target_id}"
 
 
+def verdicts_version(period_id: str) -> str:
+    return f"verdicts/{period_id}"
+
+
 class ReporterRepository:
     def __init__(self, db: AsyncDatabase[Doc]) -> None:
         self.db = db
@@ -70,15 +77,36 @@ class ReporterRepository:
             return False
         return True
 
+    # --- versions of the projections ------------------------------------------------------------------------
+
+    async def bump(self, name: str) -> None:
+        """After a write to a projection: readers holding it read it again. The epoch is new whenever the counter
+        is created, so a database emptied under a running reporter never matches a version held from before."""
+        update = {"$inc": {"n": 1}, "$setOnInsert": {"epoch": uuid.uuid4().hex}}
+        try:
+            await self.db[VERSIONS].update_one({"_id": name}, update, upsert=True)
+        except DuplicateKeyError:  # another writer created it first: it exists now
+            await self.db[VERSIONS].update_one({"_id": name}, {"$inc": {"n": 1}})
+
+    async def version(self, name: str) -> Hashable:
+        found = await self.db[VERSIONS].find_one({"_id": name})
+        return (found["epoch"], found["n"]) if found else ("", 0)
+
     # --- registry -----------------------------------------------------------------------------------------------
 
     async def upsert_target(self, target: Target) -> bool:
         doc = {"doc": target.model_dump(mode="json")}
-        return await self._upsert_if_not_older(TARGETS, target.target_id, {"version": target.version}, doc)
+        applied = await self._upsert_if_not_older(TARGETS, target.target_id, {"version": target.version}, doc)
+        if applied:
+            await self.bump(REGISTRY_VERSION)
+        return applied
 
     async def upsert_unit(self, unit: Unit, occurred_at: datetime) -> bool:
         doc = {"doc": unit.model_dump(mode="json")}
-        return await self._upsert_if_not_older(UNITS, unit.unit_id, {"occurred_at": occurred_at}, doc)
+        applied = await self._upsert_if_not_older(UNITS, unit.unit_id, {"occurred_at": occurred_at}, doc)
+        if applied:
+            await self.bump(REGISTRY_VERSION)
+        return applied
 
     async def upsert_period(self, period: Period, occurred_at: datetime) -> bool:
         doc = {"doc": period.model_dump(mode="json")}
@@ -101,7 +129,10 @@ class ReporterRepository:
     async def upsert_verdict(self, verdict: Verdict) -> bool:
         key = verdict_key(verdict.target_id, verdict.period_id)
         doc = {"target_id": verdict.target_id, "period_id": verdict.period_id, "doc": verdict.model_dump(mode="json")}
-        return await self._upsert_if_not_older(VERDICTS, key, {"revision": verdict.revision}, doc)
+        applied = await self._upsert_if_not_older(VERDICTS, key, {"revision": verdict.revision}, doc)
+        if applied:
+            await self.bump(verdicts_version(verdict.period_id))
+        return applied
 
     async def verdicts(self, period_id: str) -> list[Verdict]:
         cursor = self.db[VERDICTS].find({"period_id": period_id}, sort=[("target_id", ASCENDING)])

@@ -24,7 +24,7 @@ from services.reporter.finals import (
 from services.reporter.formats import MEDIA_TYPES, Rendered, render
 from services.reporter.profile import NoticeProfile
 from services.reporter.render import render_html
-from services.reporter.repository import ReporterRepository, VersionConflict
+from services.reporter.repository import REGISTRY_VERSION, ReporterRepository, VersionConflict, verdicts_version
 from services.reporter.stats import (
     Breakdown,
     NoticeNumbers,
@@ -37,14 +37,18 @@ from shared.clock import Clock, SystemClock
 from shared.events import (
     CaseOpened,
     CaseResolved,
+    Outcome,
     PeriodChanged,
     ReportPublished,
+    Target,
     TargetChanged,
+    Unit,
     UnitChanged,
     VerdictChanged,
 )
 from shared.identity import RegistryIdentity
 from shared.logging import get_logger
+from shared.versioned import Versioned
 
 log = get_logger(__name__)
 
@@ -97,6 +101,10 @@ class ReporterService:
         self._publish = publish
         self.clock = clock or SystemClock()
         self.identity: RegistryIdentity | None = None
+        # Every request for numbers or a breakdown used to read all targets and the period's verdicts from MongoDB
+        # (most of the console overview's wait); both are kept here until a projection write bumps their version.
+        self._registry: Versioned[str, tuple[list[Target], list[Unit]]] = Versioned()
+        self._outcomes: Versioned[str, dict[str, Outcome]] = Versioned()
 
     # --- projections --------------------------------------------------------------------------------------------
 
@@ -141,20 +149,41 @@ class ReporterService:
         periods = [p for p in [await self.repository.period(i) for i in dict.fromkeys(period_ids)] if p is not None]
         if not periods:
             return []
-        targets, units = await self.repository.targets(ordered=False), await self.repository.units()
+        targets, units = await self.registry()
         return [
-            compute_breakdown(p, targets, units, await self.repository.outcomes(p.period_id), rounding=self.rounding)
+            compute_breakdown(p, targets, units, await self.outcomes(p.period_id), rounding=self.rounding)
             for p in periods
         ]
 
-    async def _inputs(self, period_id: str) -> tuple[NoticeNumbers, Callable[[], dict[str, Any]]]:
+    async def registry(self, fresh: bool = False) -> tuple[list[Target], list[Unit]]:
+        """Every target (by id) and unit of the projection, as read at its current version."""
+
+        async def load() -> tuple[list[Target], list[Unit]]:
+            return await self.repository.targets(), await self.repository.units()
+
+        if fresh:
+            return await load()
+        targets, units = await self._registry.get(
+            REGISTRY_VERSION, lambda: self.repository.version(REGISTRY_VERSION), load
+        )
+        return list(targets), list(units)  # copies: what is held is never changed by a caller
+
+    async def outcomes(self, period_id: str) -> dict[str, Outcome]:
+        name = verdicts_version(period_id)
+        held = await self._outcomes.get(
+            period_id, lambda: self.repository.version(name), lambda: self.repository.outcomes(period_id)
+        )
+        return dict(held)
+
+    async def _inputs(self, period_id: str, fresh: bool = False) -> tuple[NoticeNumbers, Callable[[], dict[str, Any]]]:
         """The numbers of a period, and a function telling what they were computed from (a final's record): only a
-        freeze asks it, so drafts and the console's reads do not digest the whole registry."""
+        freeze asks it, so drafts and the console's reads do not digest the whole registry. ``fresh``: read the
+        registry from MongoDB, not from memory (a freeze records what the stored projection held)."""
         period = await self.repository.period(period_id)
         if period is None:
             raise PeriodNotFound(period_id)
         previous = previous_period_id(period_id)
-        targets, units = await self.repository.targets(), await self.repository.units()
+        targets, units = await self.registry(fresh)
         verdicts = await self.repository.verdicts(period_id)
         numbers = compute_numbers(
             period,
@@ -226,7 +255,7 @@ class ReporterService:
         draft = await self.draft(draft_id)
         if version is not None and version != draft.version:
             raise VersionConflict(draft_id)
-        numbers, sources_of = await self._inputs(draft.period_id)
+        numbers, sources_of = await self._inputs(draft.period_id, fresh=True)
         doc = build_document(numbers, draft.profile)
         content = {
             "report_id": report_id_for(draft.period_id, draft.profile.document_number),
