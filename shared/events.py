@@ -8,13 +8,27 @@ to. Ids are derived from natural keys wherever one exists, so a retried step pro
 from __future__ import annotations
 
 import hashlib
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from shared.sampling import Sampling
+
+
+def _computable(instant: datetime) -> datetime:
+    """An instant a service can shift to UTC and by a day or so: year 1 or 9999 with an offset cannot be."""
+    try:
+        in_utc = instant.astimezone(UTC)
+        _ = (in_utc - timedelta(days=2), in_utc + timedelta(days=2))  # the arithmetic is the check
+    except OverflowError:
+        raise ValueError(f"{instant.isoformat()} is outside the dates a service can compute with") from None
+    return instant
+
+
+# Every instant an event carries: timezone-aware (pydantic) and within the calendar's computable range.
+Instant = Annotated[AwareDatetime, AfterValidator(_computable)]
 
 
 def natural_id(*parts: object) -> str:
@@ -23,14 +37,26 @@ def natural_id(*parts: object) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()[:32]
 
 
+# The event schema versions this code reads.
+SCHEMA_VERSIONS = frozenset({1})
+
+
 class Event(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     subject_prefix: ClassVar[str]
 
     event_id: str = Field(min_length=8, max_length=64)
     schema_version: int = 1
-    occurred_at: AwareDatetime
+    occurred_at: Instant
     correlation_id: str = Field(default="", max_length=128)
+
+    @field_validator("schema_version")
+    @classmethod
+    def _known_version(cls, version: int) -> int:
+        # A newer producer's event read by an older consumer would be misread field by field: refuse it (→ DEAD).
+        if version not in SCHEMA_VERSIONS:
+            raise ValueError(f"unknown schema version {version}; this service reads {sorted(SCHEMA_VERSIONS)}")
+        return version
 
     def subject(self) -> str:
         return self.subject_prefix
@@ -173,8 +199,8 @@ class Period(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     period_id: str = Field(pattern=r"^\d{4}Q[1-4]$")
-    window_start: AwareDatetime
-    monitoring_point: AwareDatetime
+    window_start: Instant
+    monitoring_point: Instant
     mode: Literal["census", "spot_check"] = "census"
     sampling: Sampling | None = Field(
         default=None, description="spot check: the seeded sample per county (and platform); see shared/sampling.py"
@@ -247,7 +273,7 @@ class ProbeRequested(Event):
     target_type: TargetType
     kind: CheckKind
     url: str
-    scheduled_for: AwareDatetime = Field(description="the instant this probe stands for (virtual in accelerated time)")
+    scheduled_for: Instant = Field(description="the instant this probe stands for (virtual in accelerated time)")
     period_id: str
     profile: dict[str, str] = Field(default_factory=dict, description="per-site extraction hints")
 
@@ -292,7 +318,7 @@ class PageFacts(BaseModel):
 class NewMediaFacts(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     kind: Literal["newmedia"] = "newmedia"
-    newest_post_at: AwareDatetime | None = None
+    newest_post_at: Instant | None = None
     posts_in_window: int = 0
     has_interaction: bool | None = None
     closure_notice_on: date | None = Field(default=None, description="date of a 停更公告 post, if any")
@@ -416,7 +442,7 @@ class ObservationRecorded(Event):
     kind: CheckKind
     period_id: str
     url: str
-    observed_at: AwareDatetime
+    observed_at: Instant
     status: int | None = Field(default=None, description="HTTP status; None when no response arrived")
     error: str = Field(default="", description="why the fetch failed: timeout, connection refused, …")
     timing: Timing = Field(default_factory=Timing)
@@ -473,7 +499,7 @@ class Review(BaseModel):
     label: str = Field(default="", description="override to 不合格: the problem as the notice should print it")
     reviewer: str
     role: str
-    reviewed_at: AwareDatetime
+    reviewed_at: Instant
     machine_outcome: Outcome = Field(description="the rules' outcome when the review was made")
 
 
@@ -502,7 +528,7 @@ class Verdict(BaseModel):
     period_id: str
     outcome: Outcome
     indicators: list[IndicatorResult]
-    as_of: AwareDatetime = Field(description="the instant the verdict describes")
+    as_of: Instant = Field(description="the instant the verdict describes")
     revision: int = Field(ge=1, description="increases with every stored change of this target's verdict")
     rule_set: str = Field(default="national-2019", description="the rule set and version applied: id@version")
     score: float | None = Field(default=None, description="website: the deduction part's score out of 100")
@@ -542,7 +568,7 @@ class VerdictRechecked(Event):
     period_id: str
     recheck_id: str = Field(description="the re-check's probes' correlation id, recheck-…")
     results: list[IndicatorResult]
-    as_of: AwareDatetime
+    as_of: Instant
     observations: int = Field(description="how many of the re-check's observations the results rest on")
 
     @staticmethod
@@ -563,7 +589,7 @@ class VerdictWarning(Event):
     label: str = Field(description="e.g. 首页即将超期未更新")
     explanation: str
     evidence: list[str] = Field(default_factory=list)
-    as_of: AwareDatetime
+    as_of: Instant
 
     @staticmethod
     def id_for(target_id: str, period_id: str, indicator_id: str, label: str, day: date) -> str:
@@ -622,7 +648,7 @@ class DeadLetter(BaseModel):
     subject: str
     reason: str
     deliveries: int
-    failed_at: AwareDatetime
+    failed_at: Instant
     headers: dict[str, str] = Field(default_factory=dict)
     payload: str = Field(description="the original payload, decoded as UTF-8 with replacement")
     payload_sha256: str

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeGuard
 
 from fast_depends.exceptions import ValidationError as DependsValidationError
 from faststream import BaseMiddleware
@@ -28,8 +29,14 @@ from shared.topology import DEAD, Stream, dead_subject
 
 log = get_logger(__name__)
 
-# Errors that redelivery cannot cure: the message itself is wrong.
-POISON = (ValidationError, DependsValidationError, UnicodeDecodeError, ValueError)
+# Errors that redelivery cannot cure: the message itself is wrong. RecursionError is JSON nested too deeply for the
+# decoder; OverflowError a date at the edge of the calendar that cannot be shifted to UTC or by a deadline.
+POISON = (ValidationError, DependsValidationError, UnicodeDecodeError, ValueError, RecursionError, OverflowError)
+# What a dead letter keeps of a payload and of each header: the letter must fit under NATS' max_payload (1 MiB by
+# default) whatever the message was; the SHA-256 is of the whole payload.
+KEPT_PAYLOAD_BYTES = 64 * 1024
+KEPT_HEADER_CHARS = 1024
+SHOWN_ERRORS = 5
 
 
 class DeliveryPolicy:
@@ -104,48 +111,118 @@ async def publish_event(publisher: LogicPublisher, event: Event, stream: Stream)
             await asyncio.sleep(PUBLISH_RETRY_S[attempt])
 
 
-async def dead_letter(broker: NatsBroker, raw: Msg, reason: str) -> None:
+def poison_reason(exc: BaseException, data: bytes) -> str:
+    """Why a message is poison, in words an operator can act on: the payload's own defect first, then the field."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as bad:
+        return f"invalid message: not UTF-8 ({bad.reason} at byte {bad.start})"
+    try:
+        json.loads(text)
+    except RecursionError:
+        return "invalid message: JSON nested too deeply to decode"
+    except ValueError as bad:
+        return f"invalid message: not JSON ({bad})"
+    return f"invalid message: {describe(exc)}"
+
+
+def describe(exc: BaseException) -> str:
+    """An exception as one readable line: pydantic's errors by field path, never the whole payload echoed back."""
+    if isinstance(exc, DependsValidationError):
+        exc = exc.original_error
+    if isinstance(exc, ValidationError):
+        errors = exc.errors(include_url=False)
+        shown = "; ".join(_field_error(e) for e in errors[:SHOWN_ERRORS])
+        more = f" (and {len(errors) - SHOWN_ERRORS} more)" if len(errors) > SHOWN_ERRORS else ""
+        return f"{len(errors)} invalid field(s): {shown}{more}"
+    if isinstance(exc, RecursionError):
+        return "nested too deeply to process"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _field_error(error: Any) -> str:
+    where = ".".join(str(part) for part in error["loc"]) or "payload"
+    shown = repr(error.get("input"))
+    shown = shown if len(shown) <= 60 else shown[:57] + "..."
+    return f"{where}: {error['msg']} (got {shown})"
+
+
+def _letter(raw: Msg, reason: str, keep_payload: int, keep_headers: bool) -> DeadLetter:
     meta = raw.metadata
-    stream, consumer = meta.stream, meta.consumer
-    letter = DeadLetter(
-        stream=stream,
-        consumer=consumer,
+    payload = raw.data[:keep_payload].decode("utf-8", errors="replace")
+    if len(raw.data) > keep_payload:
+        payload += f"…[cut: {len(raw.data)} bytes in all]"
+    headers = {k: str(v)[:KEPT_HEADER_CHARS] for k, v in (raw.headers or {}).items()} if keep_headers else {}
+    return DeadLetter(
+        stream=meta.stream,
+        consumer=meta.consumer,
         subject=raw.subject,
         reason=reason[:2000],
         deliveries=meta.num_delivered,
         failed_at=datetime.now(UTC),
-        headers=dict(raw.headers or {}),
-        payload=raw.data.decode("utf-8", errors="replace"),
+        headers=headers,
+        payload=payload,
         payload_sha256=hashlib.sha256(raw.data).hexdigest(),
     )
+
+
+async def dead_letter(broker: NatsBroker, raw: Msg, reason: str) -> None:
+    meta = raw.metadata
+    stream, consumer = meta.stream, meta.consumer
     # One letter per (consumer, message): a redelivery dead-lettered again is a duplicate, not a second entry.
     msg_id = f"dead-{stream}-{consumer}-{meta.sequence.stream}"
-    await broker.publish(
-        letter.model_dump(mode="json"),
-        subject=dead_subject(stream, consumer),
-        headers={"Nats-Msg-Id": msg_id},
-        stream=DEAD.name,
-    )
+    letter = _letter(raw, reason, KEPT_PAYLOAD_BYTES, keep_headers=True)
+    try:
+        await _publish_letter(broker, letter, dead_subject(stream, consumer), msg_id)
+    except TimeoutError:
+        raise
+    except Exception as exc:  # too big still (a thousand headers), or refused: the reason alone must get through
+        log.warning("dead_letter.trimmed", stream=stream, consumer=consumer, error=repr(exc))
+        letter = _letter(raw, reason, 0, keep_headers=False)
+        await _publish_letter(broker, letter, dead_subject(stream, consumer), msg_id)
     log.warning("message.dead_lettered", stream=stream, consumer=consumer, subject=raw.subject, reason=reason[:200])
+
+
+async def _publish_letter(broker: NatsBroker, letter: DeadLetter, subject: str, msg_id: str) -> None:
+    await broker.publish(
+        letter.model_dump(mode="json"), subject=subject, headers={"Nats-Msg-Id": msg_id}, stream=DEAD.name
+    )
 
 
 async def settle_failure(broker: NatsBroker, msg: NatsMessage, exc: BaseException, policy: DeliveryPolicy) -> None:
     """Nak for a later try, or dead-letter when the message is poison or out of tries."""
-    raw: Msg = msg.raw_message
+    await settle_raw(broker, msg.raw_message, exc, policy)
+
+
+async def settle_raw(broker: NatsBroker, raw: Msg, exc: BaseException, policy: DeliveryPolicy) -> None:
+    """``settle_failure`` on the NATS message itself: also for a message that never parsed into a NatsMessage.
+
+    Never acks a message whose dead letter was not stored: if DEAD cannot take it, the message is nak'ed and comes
+    back, rather than being acked into nowhere.
+    """
     deliveries = raw.metadata.num_delivered
     if isinstance(exc, POISON):
-        await dead_letter(broker, raw, f"invalid message: {exc}")
-        await msg.ack()
+        reason = poison_reason(exc, raw.data)
     elif deliveries >= policy.max_deliver:
-        await dead_letter(broker, raw, f"failed {deliveries} times, last error: {exc!r}")
-        await msg.ack()
+        reason = f"failed {deliveries} times, last error: {describe(exc)}"
     else:
         delay = policy.delay_after(deliveries)
         log.warning("message.retry", subject=raw.subject, deliveries=deliveries, delay_s=delay, error=repr(exc))
-        await msg.nack(delay=delay)
+        await raw.nak(delay=delay)
+        return
+    try:
+        await dead_letter(broker, raw, reason)
+    except Exception as failed:
+        delay = policy.delay_after(deliveries)
+        log.error(
+            "dead_letter.failed", subject=raw.subject, deliveries=deliveries, reason=reason[:200], error=repr(failed)
+        )
+        await raw.nak(delay=delay)
+        return
+    await raw.ack()
 
 
-def is_jetstream(raw: Any) -> bool:
+def is_jetstream(raw: Any) -> TypeGuard[Msg]:
     return isinstance(raw, Msg) and bool(raw.reply) and raw.reply.startswith("$JS.ACK.")
 
 
@@ -153,15 +230,33 @@ def dead_letter_middleware(policy: DeliveryPolicy) -> type[BaseMiddleware]:
     """A broker middleware that turns every handler failure into a nak or a dead letter, never a lost message."""
 
     class DeadLetterMiddleware(BaseMiddleware):
+        settled = False
+
         async def consume_scope(self, call_next: Any, msg: Any) -> Any:
             try:
+                if is_jetstream(msg.raw_message):
+                    # Events are UTF-8 JSON. The JSON decoder would accept encoded lone surrogates ("surrogatepass"),
+                    # which then fail far from here (in BSON, in a later publish): refuse them at the door.
+                    msg.raw_message.data.decode("utf-8")
                 return await call_next(msg)
             except Exception as exc:
                 if not is_jetstream(msg.raw_message):
                     raise  # a core NATS request (a command): there is nothing to nak; the requester sees the error
-                broker = self.context.get("broker")
-                await settle_failure(broker, msg, exc, policy)
+                self.settled = True
+                await settle_raw(self.context.get("broker"), msg.raw_message, exc, policy)
                 return None
+
+        async def after_processed(
+            self, exc_type: type[BaseException] | None = None, exc_val: BaseException | None = None, exc_tb: Any = None
+        ) -> bool | None:
+            # FastStream parses and decodes before consume_scope: a payload its decoder chokes on (JSON nested past
+            # the recursion limit, text/plain that is not UTF-8) fails here. Unhandled, the message would be acked
+            # by the ack policy (lost) or left to ack_wait; it is poison like any other.
+            if not isinstance(exc_val, Exception) or self.settled or not is_jetstream(self.msg):
+                return False
+            self.settled = True
+            await settle_raw(self.context.get("broker"), self.msg, exc_val, policy)
+            return True
 
     return DeadLetterMiddleware
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -14,6 +15,26 @@ import pytest
 from xunjian.embedded import Embedded, mongo_uri, nats_url, start_mongo, start_nats
 
 T = TypeVar("T")
+
+
+def chaos_full() -> bool:
+    """True under `make chaos` (XUNJIAN_CHAOS=full): fault tests run their full form and chaos-marked tests run."""
+    return os.environ.get("XUNJIAN_CHAOS", "") == "full"
+
+
+def chaos_scale(bounded: int, full: int = 1000) -> int:
+    """How many generated inputs a fault test tries: ``bounded`` in `make test`, ``full`` under `make chaos`."""
+    return full if chaos_full() else bounded
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked ``@pytest.mark.chaos`` run only under `make chaos`; `make test` keeps the bounded forms."""
+    if chaos_full():
+        return
+    skip = pytest.mark.skip(reason="a chaos test: runs under `make chaos` (XUNJIAN_CHAOS=full)")
+    for item in items:
+        if "chaos" in item.keywords:
+            item.add_marker(skip)
 
 
 @pytest.fixture(scope="session")

@@ -65,8 +65,9 @@ class Builtin:
 
 def parse(text: str, source: str) -> Parsed:
     """YAML text → mapping; a syntax error or a duplicated key is a ``RuleSetError`` with its line and column."""
-    loader = _Loader(text)
+    loader: _Loader | None = None
     try:
+        loader = _Loader(text)  # the reader refuses control characters here already (yaml.reader.ReaderError)
         node = loader.get_single_node()
         document = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
@@ -76,7 +77,8 @@ def parse(text: str, source: str) -> Parsed:
     except yaml.YAMLError as exc:
         raise RuleSetError(source, [Problem("", f"YAML格式错误：{exc}")]) from exc
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if node is None or not isinstance(document, dict):
         raise RuleSetError(source, [Problem("", "规则集文件应为「字段: 值」形式的映射（YAML mapping）", 1, 1)])
     return Parsed(source, text, document, node)

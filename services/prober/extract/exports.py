@@ -69,8 +69,12 @@ def _xlsx_rows(body: bytes) -> list[list[Any]]:
         book = openpyxl.load_workbook(io.BytesIO(body), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise ExportError("不是有效的 XLSX 文件") from exc
-    sheet = book.worksheets[0]
-    return [list(row) for row in sheet.iter_rows(values_only=True)]
+    try:
+        sheet = book.worksheets[0]
+        return [list(row) for row in sheet.iter_rows(values_only=True)]
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, IndexError, TypeError) as exc:
+        # A workbook whose parts are missing or malformed fails while its rows are read, not when it is opened.
+        raise ExportError("不是有效的 XLSX 文件") from exc
 
 
 def _csv_rows(body: bytes) -> list[list[Any]]:
@@ -79,7 +83,11 @@ def _csv_rows(body: bytes) -> list[list[Any]]:
             text = body.decode(encoding)
         except UnicodeDecodeError:
             continue
-        return [list(row) for row in csv.reader(io.StringIO(text))]
+        try:
+            # newline="": the csv module reads \r, \n and \r\n endings itself (a bare \r used to raise csv.Error → 500).
+            return [list(row) for row in csv.reader(io.StringIO(text, newline=""))]
+        except csv.Error as exc:
+            raise ExportError(f"不是有效的 CSV 文件：{exc}") from exc
     raise ExportError("无法识别文件编码（应为 UTF-8 或 GB18030 的 CSV）")
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import zipfile
 from collections.abc import Callable
 from datetime import date, datetime, time
@@ -182,9 +183,17 @@ def _width(header: str, key: str) -> float:
     return max(wide.get(key, 14), len(header) * 2 + 2)
 
 
+# The C0 control characters XML 1.0 cannot carry (openpyxl's ILLEGAL_CHARACTERS_RE, without importing openpyxl here).
+ILLEGAL_CHARACTERS_RE = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
+
+
 def _xlsx_cell(sheet: Any, value: Value, make: Callable[..., Any]) -> Any:
     if value is None:
         return None
+    if isinstance(value, str):
+        # XML cannot carry most C0 control characters: openpyxl would refuse the whole workbook (a 500 on
+        # GET /exports for one unit named with a stray \x1f). They are invisible in any name, so they are dropped.
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
     cell = make(sheet, value)
     if isinstance(value, str):
         cell.data_type = "s"  # text stays text: never a formula, never a number that loses its leading zeros
