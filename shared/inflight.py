@@ -15,6 +15,7 @@ from faststream.nats import NatsBroker, NatsMessage
 
 from shared.logging import get_logger
 from shared.messaging import DeliveryPolicy, settle_failure
+from shared.telemetry import message_log_context
 
 log = get_logger(__name__)
 T = TypeVar("T")
@@ -100,6 +101,11 @@ class Batcher(Generic[T]):
         await self.flush()
 
     async def flush(self) -> None:
+        # A batch is many messages: its log lines carry none of their ids (a timer task inherited the first one's).
+        with message_log_context(None):
+            await self._flush()
+
+    async def _flush(self) -> None:
         async with self._lock:
             batch, self._items = self._items, []
             if not batch:
@@ -115,12 +121,13 @@ class Batcher(Generic[T]):
 
     async def _one_by_one(self, batch: list[tuple[T, NatsMessage]]) -> None:
         for item, msg in batch:
-            try:
-                await self._commit([item])
-            except Exception as exc:
-                await settle_failure(self._broker, msg, exc, self._policy)
-            else:
-                await msg.ack()
+            with message_log_context(msg.raw_message):
+                try:
+                    await self._commit([item])
+                except Exception as exc:
+                    await settle_failure(self._broker, msg, exc, self._policy)
+                else:
+                    await msg.ack()
 
     async def close(self) -> None:
         if self._timer is not None:

@@ -2,7 +2,8 @@
 
 A service module provides a ``NatsRouter`` of thin subscribers, a ``build`` coroutine that creates its service object
 from a ``Runtime`` (the cosmicpython bootstrap), optionally an HTTP ``APIRouter`` and its declared indexes.
-Subscribers reach the service through FastStream's context (``Context("service")``).
+Subscribers reach the service through FastStream's context (``Context("service")``). Every app answers
+``/healthz``, ``/readyz`` and ``/metrics`` (Prometheus; shared/metrics.py, shared/telemetry.py, docs/operations.md).
 """
 
 from __future__ import annotations
@@ -24,7 +25,9 @@ from shared.clock import Clock, SystemClock
 from shared.db import Indexes, ensure_indexes, make_client
 from shared.logging import configure_logging, get_logger
 from shared.messaging import make_broker
+from shared.metrics import CONTENT_TYPE, Metrics
 from shared.settings import ServiceSettings
+from shared.telemetry import HttpTelemetry, consumers_of, jetstream_source, message_middleware
 from shared.topology import ensure_streams
 
 log = get_logger(__name__)
@@ -38,6 +41,8 @@ class Runtime:
     mongo: AsyncMongoClient[dict[str, Any]]
     db: AsyncDatabase[dict[str, Any]]
     clock: Clock
+    # The service's Prometheus registry: build() adds its own instruments and scrape-time sources here.
+    metrics: Metrics
     background: list[asyncio.Task[Any]] = field(default_factory=list)
 
     def spawn(self, coro: Awaitable[Any], name: str) -> None:
@@ -63,6 +68,7 @@ class ServiceSpec:
 
 def create_app(spec: ServiceSpec, settings: ServiceSettings, clock: Clock | None = None) -> FastAPI:
     state: dict[str, Any] = {"ready": False}
+    metrics = Metrics(spec.name, cache_s=settings.metrics_cache_s)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -71,10 +77,13 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings, clock: Clock | None
         db = mongo[settings.database_name(spec.name)]
         await ensure_indexes(db, spec.indexes)
         broker = make_broker(settings, spec.name)
+        # Outermost of the broker's middlewares: the dead-letter middleware's log lines carry the event's ids too.
+        broker.insert_middleware(message_middleware(metrics))
         broker.include_router(spec.router)
         await broker.connect()
         await ensure_streams(broker.config.connection_state.stream)
-        runtime = Runtime(spec.name, settings, broker, mongo, db, clock or SystemClock())
+        runtime = Runtime(spec.name, settings, broker, mongo, db, clock or SystemClock(), metrics)
+        watch_connections(runtime)
         service = await spec.build(runtime)
         broker.context.set_global("service", service)
         app.state.service = service
@@ -99,6 +108,8 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings, clock: Clock | None
             log.info("service.stopped")
 
     app = FastAPI(title=f"xunjian {spec.name}", lifespan=lifespan)
+    app.add_middleware(HttpTelemetry, metrics=metrics)
+    app.state.metrics = metrics
 
     @app.get("/healthz", tags=["ops"])
     async def healthz() -> dict[str, str]:
@@ -112,11 +123,41 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings, clock: Clock | None
         response.status_code = 200 if ready else 503
         return {"ready": ready, "nats": nats_ok}
 
+    # Unauthenticated like the health checks and outside the OpenAPI document (Prometheus text, not the API); it
+    # names no person and no secret, and operators keep it inside the cluster (docs/operations.md).
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics_text() -> Response:
+        await metrics.refresh()
+        return Response(metrics.render(), media_type=CONTENT_TYPE)
+
     if spec.api is not None:
         app.include_router(spec.api)
     if spec.configure is not None:
         spec.configure(app)
     return app
+
+
+def watch_connections(runtime: Runtime) -> None:
+    """Scrape-time sources every service has: its NATS connection, MongoDB, its consumers' lag and dead letters."""
+    metrics, broker = runtime.metrics, runtime.broker
+    consumers = consumers_of(broker.subscribers)
+    metrics.add_source("jetstream", jetstream_source(metrics, broker.config.connection_state.stream, consumers))
+
+    async def connections() -> None:
+        metrics.nats_up.labels().set(1 if broker.config.connection_state.connection.is_connected else 0)
+        metrics.mongodb_up.labels().set(1 if await mongo_answers(runtime.mongo) else 0)
+
+    metrics.add_source("connections", connections)
+
+
+async def mongo_answers(mongo: AsyncMongoClient[dict[str, Any]], timeout_s: float = 1.0) -> bool:
+    """A ping within ``timeout_s``: shorter than the scrape's own cut-off, so a hung MongoDB reads as down, not stale."""
+    try:
+        async with asyncio.timeout(timeout_s):
+            await mongo.admin.command("ping")
+    except Exception:  # TimeoutError included: server selection alone would wait 10 s
+        return False
+    return True
 
 
 def serve(spec: ServiceSpec, settings: ServiceSettings) -> None:

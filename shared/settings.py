@@ -41,6 +41,8 @@ class ServiceSettings(BaseSettings):
     max_deliver: int = 5
     redelivery_backoff_s: tuple[float, ...] = (1.0, 5.0, 30.0, 120.0)
     ack_wait_s: float = 60.0
+    # /metrics reads consumer lag, dead letters and MongoDB counts at most this often (seconds); tests set 0.
+    metrics_cache_s: float = 5.0
 
     def database_name(self, service: str) -> str:
         return f"{self.mongodb_db_prefix}_{service}"

@@ -13,6 +13,7 @@ from shared.topology import VERDICTS
 
 from .api import router as api
 from .catalogue import RuleSetCatalogue
+from .metrics import VerdictMetrics
 from .rechecks import Rechecks
 from .repository import INDEXES, EvaluatorRepository
 from .revisions import Revisions
@@ -24,8 +25,11 @@ from .subscribers import router, verdict_changed, verdict_rechecked, verdict_war
 async def build(runtime: Runtime) -> EvaluatorService:
     settings = cast(EvaluatorSettings, runtime.settings)
 
+    verdicts = VerdictMetrics(runtime.metrics)
+
     async def publish(event: VerdictChanged) -> None:
         await publish_event(verdict_changed, event, VERDICTS)
+        verdicts.published(event)
 
     async def publish_warning(event: VerdictWarning) -> None:
         await publish_event(verdict_warning, event, VERDICTS)

@@ -12,6 +12,7 @@ from services.notifier.channels.limits import Pacing
 from services.notifier.channels.sms_settings import build_sms_sender
 from services.notifier.channels.wecom import WeComSender
 from services.notifier.dispatch import Dispatcher, DispatchPolicy
+from services.notifier.metrics import DeliveryMetrics
 from services.notifier.models import Channel
 from services.notifier.notice_files import NoticeFiles
 from services.notifier.publication import Publication
@@ -41,6 +42,7 @@ async def build(runtime: Runtime) -> NotifierService:
         await publish_event(publisher, event, CASES)
 
     repo = NotifierRepository(runtime.db)
+    runtime.metrics.add_source("deliveries", DeliveryMetrics(runtime.metrics).source(repo.delivery_counts))
     service = NotifierService(repo, publish, settings, runtime.clock)
     pacing = Pacing.from_settings(settings.channels)
     policy = DispatchPolicy.from_settings(settings)

@@ -210,6 +210,12 @@ class NotifierRepository:
         cursor = self._deliveries.find(query).sort("created_at", ASCENDING)
         return [Delivery.model_validate(d) async for d in cursor]
 
+    async def delivery_counts(self) -> list[tuple[str, str, int]]:
+        """(channel, status, rows) over the whole outbox, for /metrics: counts only, never a recipient."""
+        pipeline: list[Doc] = [{"$group": {"_id": {"channel": "$channel", "status": "$status"}, "n": {"$sum": 1}}}]
+        cursor = await self._deliveries.aggregate(pipeline)
+        return [(str(d["_id"].get("channel")), str(d["_id"].get("status")), int(d["n"])) async for d in cursor]
+
     # --- the dispatcher's queue ------------------------------------------------------------------------------
 
     async def record_intents(self, rows: list[Delivery]) -> int:

@@ -15,6 +15,7 @@ from shared.topology import OBSERVATIONS
 from . import subscribers
 from .api import api
 from .fetch import Fetcher
+from .metrics import ProbeMetrics
 from .repository import INDEXES, EvidenceRepository
 from .service import ProberService
 from .settings import ProberSettings
@@ -26,8 +27,11 @@ async def build(runtime: Runtime) -> ProberService:
     inflight = InFlight(runtime.broker, DeliveryPolicy.from_settings(settings), settings.concurrency)
     runtime.broker.context.set_global("inflight", inflight)
 
+    probes = ProbeMetrics(runtime.metrics)
+
     async def publish(observation: ObservationRecorded) -> None:
         await publish_event(subscribers.observation_recorded, observation, OBSERVATIONS)
+        probes.observed(observation)
 
     repository = EvidenceRepository(runtime.db)
     service = ProberService(Fetcher(settings), repository, publish, runtime.clock, settings, on_close=inflight.drain)
