@@ -10,40 +10,18 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 import httpx
 import pytest
 
 from services.notifier.models import Case
-from shared.events import IndicatorStatus, Inventory, Target, TargetType, Unit, UnitLevel
+from shared.events import IndicatorStatus, Inventory
+from tests.evaluator.test_reviews import BS, QS, county  # the two counties the scope tests share
 
 from .test_notifier_flow import AUTH, PERIOD, Notifier, Wait, notifier, verdict_changed
 
 __all__ = ["notifier"]  # the fixture: the notifier beside its registry
-
-
-def county(code: str, name: str) -> list[Unit]:
-    return [
-        Unit(unit_id=f"{code}-gov", name=f"{name}人民政府", county=name, level=UnitLevel.county),
-        Unit(unit_id=f"{code}-office", name=f"{name}人民政府办公室", county=name, parent_id=f"{code}-gov"),
-    ]
-
-
-def portal(code: str, name: str) -> Target:
-    return Target(
-        target_id=f"{code}-portal",
-        type=TargetType.website,
-        name=f"{name}人民政府",
-        url=f"http://127.0.0.1:9/sites/{code}-portal/",
-        unit_id=f"{code}-office",
-        county=name,
-        registered_on=date(2020, 1, 1),
-    )
-
-
-QS, BS = portal("qs", "青山县"), portal("bs", "边山县")
 
 
 @dataclass
