@@ -177,7 +177,11 @@ async def test_a_failing_site_is_notified_rechecked_sent_back_fixed_and_resolved
     # Reported, but the site was not fixed: the re-check finds the homepage still stale and sends the case back.
     first = await stack.submit(case["case_id"], "已安排专人更新首页信息，建立每周更新制度。")
     assert first.status_code == 200, first.text and first.json()["status"] == "verifying"
-    back = await wait(lambda: _case_in(stack, "open"), timeout=60, what="the case sent back by the re-check")
+    try:
+        back = await wait(lambda: _case_in(stack, "open"), timeout=60, what="the case sent back by the re-check")
+    except AssertionError as exc:  # say where the case stands: resolved by the re-check, still verifying…
+        found = await http.get(f"{stack.notifier}/cases/{case['case_id']}", headers=stack.admin)
+        raise AssertionError(f"{exc}; the case: {found.text}") from exc
     assert back["recheck_note"].startswith("复查未通过")
 
     # Now the site is fixed for real; reported again, the re-check passes.
